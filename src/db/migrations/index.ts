@@ -1,0 +1,24 @@
+/**
+ * The ordered list of migrations. Names are timestamps so they sort in the order they were written;
+ * a migration, once released, is never edited: add a new one.
+ */
+import type { Migration } from 'kysely';
+import * as foundation from './2026-11-23T0000-foundation.js';
+import * as identity from './2026-11-23T0100-identity.js';
+import * as conversationKeys from './2026-11-23T0200-conversation-keys.js';
+import * as schedule from './2026-11-23T0300-schedule.js';
+import * as conversations from './2026-11-23T0400-conversations.js';
+import * as attachments from './2026-11-23T0500-attachments.js';
+import * as desk from './2026-11-23T0600-desk.js';
+import * as offlineContinuity from './2026-11-25T0000-offline-continuity.js';
+
+export const migrations: Record<string, Migration> = {
+  '2026-11-23T0000-foundation': foundation,
+  '2026-11-23T0100-identity': identity,
+  '2026-11-23T0200-conversation-keys': conversationKeys,
+  '2026-11-23T0300-schedule': schedule,
+  '2026-11-23T0400-conversations': conversations,
+  '2026-11-23T0500-attachments': attachments,
+  '2026-11-23T0600-desk': desk,
+  '2026-11-25T0000-offline-continuity': offlineContinuity,
+};

@@ -1,0 +1,40 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../core/context.js';
+import type { Principal, RequestMeta } from '../../modules/identity/principal.js';
+import { bearerToken, SESSION_COOKIE, setSessionCookie, type CookieSide } from './session-cookies.js';
+
+const cache = new WeakMap<FastifyRequest, Partial<Record<CookieSide, Principal | null>>>();
+
+/**
+ * The principal acting on `side` for this request: from a bearer token (API clients) or that side's cookie.
+ * Which side is asked is decided by the route, never by the request. A sliding refresh re-sends the cookie.
+ */
+export async function authenticate(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  side: CookieSide,
+): Promise<Principal | undefined> {
+  const memo = cache.get(request) ?? {};
+  if (side in memo) return memo[side] ?? undefined;
+  const bearer = bearerToken(request);
+  const token = bearer ?? request.cookies[SESSION_COOKIE[side]];
+  let principal: Principal | undefined;
+  if (token) {
+    const verified = await ctx.services.sessions.verify(token);
+    principal = verified?.principal;
+    if (verified && !bearer && verified.refreshed) {
+      setSessionCookie(reply, ctx.config, side, token, verified.expiresAt, ctx.clock.now());
+    }
+    // A bearer token speaks for its own kind only: a staff token is not a visitor on the public side.
+    if (principal && bearer && (side === 'staff') !== (principal.kind === 'staff')) principal = undefined;
+  }
+  memo[side] = principal ?? null;
+  cache.set(request, memo);
+  return principal;
+}
+
+export function requestMeta(request: FastifyRequest): RequestMeta {
+  const ua = request.headers['user-agent'];
+  return { ip: request.ip ?? null, userAgent: typeof ua === 'string' ? ua : null };
+}

@@ -1,0 +1,48 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../../config/config.js';
+
+/**
+ * One cookie per side, so signing in or out of the staff side never touches a visitor's or customer's session
+ * in the same browser (the original shared one cookie and logged people out).
+ */
+export const SESSION_COOKIE = { public: 'sc_session', staff: 'sc_staff' } as const;
+export type CookieSide = keyof typeof SESSION_COOKIE;
+
+export function usesSecureCookies(config: Config): boolean {
+  return config.tls !== undefined || (config.publicOrigin?.startsWith('https:') ?? false);
+}
+
+export function setSessionCookie(
+  reply: FastifyReply,
+  config: Config,
+  side: CookieSide,
+  token: string,
+  expiresAt: number,
+  now: number,
+): void {
+  void reply.setCookie(SESSION_COOKIE[side], token, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: usesSecureCookies(config),
+    path: '/',
+    // Persistent (survives browser restarts), sliding with the server-side expiry.
+    maxAge: Math.max(1, Math.round((expiresAt - now) / 1000)),
+  });
+}
+
+export function clearSessionCookie(reply: FastifyReply, config: Config, side: CookieSide): void {
+  void reply.clearCookie(SESSION_COOKIE[side], {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: usesSecureCookies(config),
+  });
+}
+
+/** A bearer token from `Authorization: Bearer …` (API clients), if present. */
+export function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return undefined;
+  const match = /^Bearer\s+([A-Za-z0-9_-]{20,200})\s*$/.exec(header);
+  return match?.[1];
+}

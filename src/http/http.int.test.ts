@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachDialect } from '../../test/harness/dialects.js';
+import { startTestApp, type TestApp } from '../../test/harness/test-app.js';
+
+describeEachDialect('HTTP foundation', (dialect) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(dialect);
+  });
+  afterAll(() => t?.stop());
+
+  it('answers /healthz and /readyz', async () => {
+    const c = t.client();
+    expect((await c.get('/healthz')).body).toEqual({ status: 'ok' });
+    const ready = await c.get('/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toEqual({ status: 'ready', checks: { database: 'ok', redis: 'not_configured' } });
+  });
+
+  it('answers unknown API routes with a JSON 404 and a stable code', async () => {
+    const r = await t.client().get('/api/does-not-exist');
+    expect(r.status).toBe(404);
+    expect(r.headers.get('content-type')).toMatch(/application\/json/);
+    expect(r.body.error.code).toBe('route_not_found');
+  });
+
+  it('sends security headers and a request id on every response', async () => {
+    const r = await t.client().get('/healthz');
+    const csp = r.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(r.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    // No HSTS without TLS: a browser would otherwise refuse plain http://localhost afterwards.
+    expect(r.headers.get('strict-transport-security')).toBeNull();
+  });
+
+  it('exposes Prometheus metrics with HTTP counts, durations, event-loop lag and open sockets', async () => {
+    await t.client().get('/healthz');
+    const r = await t.client().get('/metrics');
+    expect(r.status).toBe(200);
+    expect(r.text).toMatch(/sc_http_requests_total\{method="GET",route="\/healthz",status="200"\} \d+/);
+    expect(r.text).toContain('sc_http_request_duration_seconds_bucket');
+    expect(r.text).toContain('sc_nodejs_eventloop_lag_seconds');
+    expect(r.text).toContain('# TYPE sc_open_sockets gauge');
+  });
+
+  it('publishes the OpenAPI document and a docs page', async () => {
+    const doc = await t.client().get('/api/openapi.json');
+    expect(doc.status).toBe(200);
+    expect(doc.body.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/healthz', '/readyz', '/api/settings/public']),
+    );
+    const page = await t.client().get('/api/docs/', { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('swagger');
+  });
+
+  it('never answers 500 to malformed input', async () => {
+    const c = t.client();
+    const bad = await c.post('/api/settings/public', undefined, {
+      raw: '{"a":',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(bad.status).toBeGreaterThanOrEqual(400);
+    expect(bad.status).toBeLessThan(500);
+    const huge = await c.post('/api/anything', undefined, {
+      raw: JSON.stringify({ x: 'y'.repeat(2 * 1024 * 1024) }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(huge.status).toBe(413);
+    expect(huge.body.error.code).toBe('payload_too_large');
+  });
+
+  it('serves the branding settings', async () => {
+    const r = await t.client().get('/api/settings/public');
+    expect(r.body).toMatchObject({
+      serviceName: 'Support Central',
+      agentTitle: 'Support',
+      emailRequiredWhileClosed: false,
+    });
+    expect(r.body.attachments).toMatchObject({ maxFileBytes: 5 * 1024 * 1024, maxFiles: 10 });
+  });
+
+  it('serves the web app shell for page routes and the staff shell under /staff', async () => {
+    const page = await t.client().get('/some/page', { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(page.text).toContain('<div id="root">');
+    expect(page.text).not.toMatch(/<script>(?!<)/); // no inline script
+    const staff = await t.client().get('/staff/desk', { headers: { accept: 'text/html' } });
+    expect(staff.status).toBe(200);
+    expect(staff.text).toContain('Support desk');
+  });
+});

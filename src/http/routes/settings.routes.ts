@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import type { RouteModule } from './index.js';
+
+const publicSettings = z.object({
+  serviceName: z.string(),
+  agentTitle: z.string(),
+  /** The start form requires an e-mail address while support is closed. */
+  emailRequiredWhileClosed: z.boolean(),
+  /** The attachment rules, so the browser can refuse a file before uploading it (the server checks again). */
+  attachments: z.object({
+    maxFileBytes: z.number(),
+    maxMessageBytes: z.number(),
+    maxFiles: z.number(),
+    allowedExtensions: z.array(z.string()),
+  }),
+});
+
+export const settingsRoutes: RouteModule = {
+  name: 'settings',
+  sides: ['public', 'staff'],
+  register(app, ctx) {
+    app.get(
+      '/api/settings/public',
+      {
+        schema: {
+          tags: ['settings'],
+          summary:
+            'Branding every page shows (service name, agent title), the start form’s rules and the attachment rules',
+          response: { 200: publicSettings },
+        },
+      },
+      async () => {
+        const values = await ctx.services.settings.readPublic();
+        return {
+          serviceName: values['branding.serviceName'] ?? '',
+          agentTitle: values['branding.agentTitle'] ?? '',
+          emailRequiredWhileClosed: values['conversations.emailRequiredWhileClosed'] ?? false,
+          attachments: ctx.services.attachments.limits(),
+        };
+      },
+    );
+  },
+};

@@ -1,0 +1,350 @@
+import type { Clock } from '../../core/clock.js';
+import { newId } from '../../core/ids.js';
+import type { Logger } from '../../core/logger.js';
+import { isUniqueViolation, type Db, type Dialect } from '../../db/database.js';
+import { inTransaction, type UnitOfWork } from '../../db/transaction.js';
+import { domainEvent } from '../../events/domain-events.js';
+import type { EventBus } from '../../events/event-bus.js';
+import { AppError, type FieldProblem } from '../../shared/errors.js';
+import type { StaffRole } from '../../shared/identity.schemas.js';
+import type { AuditActor, AuditService } from '../audit/audit.service.js';
+import type { SettingsService } from '../settings/settings.service.js';
+import type { PasswordHasher } from './password-hasher.js';
+import { passwordProblem } from './password-policy.js';
+import type { StaffPrincipal } from './principal.js';
+import {
+  findTakenKeys,
+  findUserById,
+  insertUser,
+  listUsers,
+  lockActiveAdminIds,
+  updateUser,
+  deleteUserRow,
+  countActiveAdmins,
+  type UserListFilter,
+  type UserRow,
+} from './user.repository.js';
+import type { SessionService } from './session.service.js';
+
+export interface NewStaff {
+  role: StaffRole;
+  username: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  jobTitle: string;
+  departments: string[];
+  password: string;
+}
+
+export interface NewCustomer {
+  username: string;
+  email: string;
+  displayName: string;
+  password: string;
+}
+
+export interface StaffChanges {
+  role?: StaffRole;
+  email?: string;
+  firstName?: string;
+  lastName?: string;
+  jobTitle?: string;
+  departments?: string[];
+}
+
+/** Work other modules do inside the same transaction when an account goes away or stops working. */
+export type UserHook = (uow: UnitOfWork, user: UserRow) => Promise<void>;
+
+export interface UserServiceDeps {
+  db: Db;
+  dialect: Dialect;
+  bus: EventBus;
+  clock: Clock;
+  logger: Logger;
+  hasher: PasswordHasher;
+  sessions: SessionService;
+  audit: AuditService;
+  settings: SettingsService;
+}
+
+export const usernameKey = (username: string) => username.normalize('NFKC').trim().toLowerCase();
+export const emailKey = (email: string) => email.trim().toLowerCase();
+
+/**
+ * Accounts: customers registering themselves, staff created and managed by admins (or the CLI). Invariants
+ * enforced here: unique e-mail and username (case-insensitive), password policy, staff e-mail domains, nobody
+ * deactivates or deletes themselves, and there is always at least one active admin.
+ */
+export class UserService {
+  /** Run inside the deactivation/deletion transaction (e.g. conversations return to the queue). */
+  readonly hooks = { staffDeactivated: [] as UserHook[], userDeleting: [] as UserHook[] };
+
+  constructor(private readonly deps: UserServiceDeps) {}
+
+  async get(id: string): Promise<UserRow> {
+    const row = await findUserById(this.deps.db, id);
+    if (!row) throw new AppError('not_found');
+    return row;
+  }
+
+  list(filter: UserListFilter) {
+    return listUsers(this.deps.db, filter);
+  }
+
+  countActiveAdmins(): Promise<number> {
+    return countActiveAdmins(this.deps.db);
+  }
+
+  /** Validates policy and uniqueness before any slow hashing; throws validation_failed / already_exists. */
+  private async assertNewAccount(input: { username: string; email: string; password: string }, staff: boolean) {
+    const fields: FieldProblem[] = [];
+    const problem = passwordProblem(input.password, { username: input.username, email: input.email });
+    if (problem) fields.push({ path: 'password', message: problem });
+    if (staff) {
+      const domains = this.deps.settings.get('staff.emailDomains');
+      const domain = emailKey(input.email).split('@')[1] ?? '';
+      if (domains.length > 0 && !domains.includes(domain)) {
+        fields.push({
+          path: 'email',
+          message: `staff e-mail addresses must end in ${domains.map((d) => '@' + d).join(' or ')}`,
+        });
+      }
+    }
+    if (fields.length > 0) throw new AppError('validation_failed', undefined, { fields });
+    await this.assertKeysFree({ usernameKey: usernameKey(input.username), emailKey: emailKey(input.email) });
+  }
+
+  private async assertKeysFree(keys: { usernameKey?: string; emailKey?: string }, exceptId?: string) {
+    const taken = await findTakenKeys(this.deps.db, keys, exceptId);
+    const fields: FieldProblem[] = [];
+    if (taken.username) fields.push({ path: 'username', message: 'is already taken' });
+    if (taken.email) fields.push({ path: 'email', message: 'is already registered' });
+    if (fields.length > 0) throw new AppError('already_exists', undefined, { fields });
+  }
+
+  private async insertAccount(uow: UnitOfWork, row: UserRow): Promise<void> {
+    try {
+      await insertUser(uow.trx, row);
+    } catch (err) {
+      if (isUniqueViolation(err)) {
+        throw new AppError('already_exists', undefined, {
+          fields: [{ path: 'username', message: 'is already taken, or the e-mail address is already registered' }],
+        });
+      }
+      throw err;
+    }
+    uow.emit(domainEvent('user.changed', { userId: row.id, change: 'created' }));
+  }
+
+  /** A customer's own registration; the caller issues the session inside `then`. */
+  async registerCustomer<T>(input: NewCustomer, then: (uow: UnitOfWork, user: UserRow) => Promise<T>): Promise<T> {
+    await this.assertNewAccount(input, false);
+    const passwordHash = await this.deps.hasher.hash(input.password);
+    const now = this.deps.clock.now();
+    const row: UserRow = {
+      id: newId(),
+      role: 'customer',
+      username: input.username,
+      usernameKey: usernameKey(input.username),
+      email: input.email,
+      emailKey: emailKey(input.email),
+      passwordHash,
+      firstName: '',
+      lastName: '',
+      displayName: input.displayName,
+      jobTitle: '',
+      departments: '[]',
+      isActive: 1,
+      emailVerifiedAt: null,
+      lastLoginAt: now,
+      passwordChangedAt: now,
+      createdAt: now,
+      updatedAt: now,
+    };
+    return inTransaction(this.deps.db, this.deps.bus, async (uow) => {
+      await this.insertAccount(uow, row);
+      return then(uow, row);
+    });
+  }
+
+  /** A staff account (admin screen or CLI). */
+  async createStaff(actor: AuditActor, input: NewStaff): Promise<UserRow> {
+    await this.assertNewAccount(input, true);
+    const passwordHash = await this.deps.hasher.hash(input.password);
+    const now = this.deps.clock.now();
+    const row: UserRow = {
+      id: newId(),
+      role: input.role,
+      username: input.username,
+      usernameKey: usernameKey(input.username),
+      email: input.email,
+      emailKey: emailKey(input.email),
+      passwordHash,
+      firstName: input.firstName,
+      lastName: input.lastName,
+      displayName: `${input.firstName} ${input.lastName}`.trim(),
+      jobTitle: input.jobTitle,
+      departments: JSON.stringify(input.departments),
+      isActive: 1,
+      emailVerifiedAt: null,
+      lastLoginAt: null,
+      passwordChangedAt: now,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await inTransaction(this.deps.db, this.deps.bus, async (uow) => {
+      await this.insertAccount(uow, row);
+      await this.deps.audit.record(uow.trx, actor, {
+        action: 'user.created',
+        target: { type: 'user', id: row.id, name: row.username },
+        details: { role: row.role },
+      });
+    });
+    return row;
+  }
+
+  /** A customer account made by an admin tool (CLI); marked verified. */
+  async createCustomer(actor: AuditActor, input: NewCustomer): Promise<UserRow> {
+    const row = await this.registerCustomer(input, async (uow, user) => {
+      await updateUser(uow.trx, user.id, { emailVerifiedAt: this.deps.clock.now(), lastLoginAt: null });
+      await this.deps.audit.record(uow.trx, actor, {
+        action: 'user.created',
+        target: { type: 'user', id: user.id, name: user.username },
+        details: { role: 'customer' },
+      });
+      return user;
+    });
+    return row;
+  }
+
+  async updateStaff(actor: StaffPrincipal & AuditActor, id: string, changes: StaffChanges): Promise<UserRow> {
+    const before = await this.get(id);
+    if (before.role === 'customer') throw new AppError('not_found');
+    if (changes.email !== undefined) {
+      const domains = this.deps.settings.get('staff.emailDomains');
+      const domain = emailKey(changes.email).split('@')[1] ?? '';
+      if (domains.length > 0 && !domains.includes(domain)) {
+        throw new AppError('validation_failed', undefined, {
+          fields: [
+            {
+              path: 'email',
+              message: `staff e-mail addresses must end in ${domains.map((d) => '@' + d).join(' or ')}`,
+            },
+          ],
+        });
+      }
+      await this.assertKeysFree({ emailKey: emailKey(changes.email) }, id);
+    }
+    if (changes.role === 'agent' && before.role === 'admin' && actor.userId === id) {
+      throw new AppError('self_action_refused', 'You cannot remove your own admin role.');
+    }
+    await inTransaction(this.deps.db, this.deps.bus, async (uow) => {
+      if (changes.role === 'agent' && before.role === 'admin') await this.assertAnotherAdminRemains(uow, id);
+      const firstName = changes.firstName ?? before.firstName;
+      const lastName = changes.lastName ?? before.lastName;
+      await updateUser(uow.trx, id, {
+        ...(changes.role ? { role: changes.role } : {}),
+        ...(changes.email ? { email: changes.email, emailKey: emailKey(changes.email) } : {}),
+        firstName,
+        lastName,
+        displayName: `${firstName} ${lastName}`.trim(),
+        ...(changes.jobTitle !== undefined ? { jobTitle: changes.jobTitle } : {}),
+        ...(changes.departments ? { departments: JSON.stringify(changes.departments) } : {}),
+        updatedAt: this.deps.clock.now(),
+      });
+      if (changes.role && changes.role !== before.role) {
+        // A role change takes effect on the next sign-in; end current sessions so nothing runs on the old role.
+        await this.deps.sessions.revokeAllForUser(uow, id, 'deactivated');
+      }
+      await this.deps.audit.record(uow.trx, actor, {
+        action: 'user.updated',
+        target: { type: 'user', id, name: before.username },
+        details: { fields: Object.keys(changes) },
+      });
+      uow.emit(domainEvent('user.changed', { userId: id, change: 'updated' }));
+    });
+    return this.get(id);
+  }
+
+  /** Refuses when `removingId` is the last active admin. Locks the admin rows first (see repository). */
+  private async assertAnotherAdminRemains(uow: UnitOfWork, removingId: string): Promise<void> {
+    const admins = await lockActiveAdminIds(uow.trx, this.deps.dialect);
+    if (admins.includes(removingId) && admins.length <= 1) throw new AppError('last_admin');
+  }
+
+  async deactivate(actor: StaffPrincipal & AuditActor, id: string): Promise<void> {
+    if (actor.userId === id) throw new AppError('self_action_refused');
+    const user = await this.get(id);
+    await inTransaction(this.deps.db, this.deps.bus, async (uow) => {
+      if (user.role === 'admin') await this.assertAnotherAdminRemains(uow, id);
+      await updateUser(uow.trx, id, { isActive: 0, updatedAt: this.deps.clock.now() });
+      await this.deps.sessions.revokeAllForUser(uow, id, 'deactivated');
+      if (user.role !== 'customer') for (const hook of this.hooks.staffDeactivated) await hook(uow, user);
+      await this.deps.audit.record(uow.trx, actor, {
+        action: 'user.deactivated',
+        target: { type: 'user', id, name: user.username },
+      });
+      uow.emit(domainEvent('user.changed', { userId: id, change: 'deactivated' }));
+    });
+  }
+
+  async reactivate(actor: StaffPrincipal & AuditActor, id: string): Promise<void> {
+    const user = await this.get(id);
+    await inTransaction(this.deps.db, this.deps.bus, async (uow) => {
+      await updateUser(uow.trx, id, { isActive: 1, updatedAt: this.deps.clock.now() });
+      await this.deps.audit.record(uow.trx, actor, {
+        action: 'user.reactivated',
+        target: { type: 'user', id, name: user.username },
+      });
+      uow.emit(domainEvent('user.changed', { userId: id, change: 'reactivated' }));
+    });
+  }
+
+  /** An admin sets a new password for someone; every session of that person ends. */
+  async resetPassword(actor: StaffPrincipal & AuditActor, id: string, newPassword: string): Promise<void> {
+    const user = await this.get(id);
+    const problem = passwordProblem(newPassword, { username: user.username, email: user.email });
+    if (problem)
+      throw new AppError('validation_failed', undefined, { fields: [{ path: 'newPassword', message: problem }] });
+    const passwordHash = await this.deps.hasher.hash(newPassword);
+    await inTransaction(this.deps.db, this.deps.bus, async (uow) => {
+      const now = this.deps.clock.now();
+      await updateUser(uow.trx, id, { passwordHash, passwordChangedAt: now, updatedAt: now });
+      await this.deps.sessions.revokeAllForUser(uow, id, 'password_reset');
+      await this.deps.audit.record(uow.trx, actor, {
+        action: 'user.password_reset',
+        target: { type: 'user', id, name: user.username },
+      });
+    });
+  }
+
+  /**
+   * Deletes an account. Customers' conversations are erased and staff members' conversations handed back
+   * (by the hooks other modules register); their sessions and sockets end at once.
+   */
+  async delete(actor: StaffPrincipal & AuditActor, id: string): Promise<void> {
+    if (actor.userId === id) throw new AppError('self_action_refused');
+    const user = await this.get(id);
+    await inTransaction(this.deps.db, this.deps.bus, async (uow) => {
+      if (user.role === 'admin') await this.assertAnotherAdminRemains(uow, id);
+      await this.deps.sessions.revokeAllForUser(uow, id, 'deleted');
+      for (const hook of this.hooks.userDeleting) await hook(uow, user);
+      await deleteUserRow(uow.trx, id);
+      await this.deps.audit.record(uow.trx, actor, {
+        action: 'user.deleted',
+        target: { type: 'user', id, name: user.username },
+        details: { role: user.role },
+      });
+      uow.emit(domainEvent('user.changed', { userId: id, change: 'deleted' }));
+    });
+  }
+
+  async updateCustomerProfile(userId: string, displayName: string): Promise<UserRow> {
+    await inTransaction(this.deps.db, this.deps.bus, async (uow) => {
+      await updateUser(uow.trx, userId, { displayName, updatedAt: this.deps.clock.now() });
+      uow.emit(domainEvent('user.changed', { userId, change: 'updated' }));
+    });
+    return this.get(userId);
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * The product's services, built once per app (no singletons). HTTP routes, socket handlers, jobs and
+ * CLI commands all call these, so a rule lives in exactly one place.
+ */
+import type { Redis } from 'ioredis';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { Config } from '../config/config.js';
+import type { Db, Dialect } from '../db/database.js';
+import type { EventBus } from '../events/event-bus.js';
+import { AuditService } from './audit/audit.service.js';
+import { AccountMailService } from './identity/account-mail.service.js';
+import { AuthService } from './identity/auth.service.js';
+import { LoginThrottle } from './identity/login-throttle.js';
+import { PasswordHasher } from './identity/password-hasher.js';
+import { SessionService } from './identity/session.service.js';
+import { UserService } from './identity/user.service.js';
+import { Mailer } from './mail/mailer.js';
+import { KeyService } from './keys/key.service.js';
+import { ScheduleService } from './schedule/schedule.service.js';
+import { ConversationService } from './conversations/conversation.service.js';
+import { MessageWriter } from './conversations/message-writer.js';
+import { createLimiter } from '../core/rate-limiter.js';
+import { CannedReplyService } from './canned/canned.service.js';
+import { DeskService } from './desk/desk.service.js';
+import { MessageLogService } from './message-logs/message-log.service.js';
+import { TopicService } from './topics/topic.service.js';
+import { OverviewService } from './overview/overview.service.js';
+import { SettingsService } from './settings/settings.service.js';
+import { PresenceService } from './presence/presence.service.js';
+import { ReplyMailService } from './continuity/reply-mail.service.js';
+import { ResumeService } from './continuity/resume.service.js';
+import { TranscriptService } from './continuity/transcript.service.js';
+import { RetentionService } from './retention/retention.service.js';
+import { AttachmentService } from './attachments/attachment.service.js';
+import type { AttachmentStorage } from './attachments/attachment.storage.js';
+import { LocalDiskStorage } from './attachments/local-disk.storage.js';
+import { join } from 'node:path';
+
+export interface ServiceDeps {
+  config: Config;
+  db: Db;
+  dialect: Dialect;
+  bus: EventBus;
+  clock: Clock;
+  logger: Logger;
+  /** Shared counters (rate limits) across instances; undefined on a single instance. */
+  redis: Redis | undefined;
+  /** Where attachment bytes go; by default LocalDiskStorage in DATA_DIR/attachments. */
+  storage?: AttachmentStorage;
+}
+
+/** The default attachment storage: a folder of the data directory (a shared volume for several instances). */
+export function defaultAttachmentStorage(config: Config): AttachmentStorage {
+  return new LocalDiskStorage(join(config.dataDir, 'attachments'));
+}
+
+export interface Services {
+  settings: SettingsService;
+  audit: AuditService;
+  mailer: Mailer;
+  sessions: SessionService;
+  users: UserService;
+  auth: AuthService;
+  accountMail: AccountMailService;
+  hasher: PasswordHasher;
+  /** Encryption at rest: call `keys.initialise()` (after migrating) before anything encrypts or decrypts. */
+  keys: KeyService;
+  schedule: ScheduleService;
+  /** The group-commit writer of the send path (drained on shutdown). */
+  writer: MessageWriter;
+  conversations: ConversationService;
+  desk: DeskService;
+  canned: CannedReplyService;
+  topics: TopicService;
+  messageLogs: MessageLogService;
+  overview: OverviewService;
+  /** Who is connected (agents online; visitors reachable live), across instances with Redis. */
+  presence: PresenceService;
+  /** Offline continuity: reply e-mails to visitors who are away, resume links, transcripts. */
+  replyMail: ReplyMailService;
+  resume: ResumeService;
+  transcripts: TranscriptService;
+  /** Purges old closed/left conversations (CLI `cleanup-chats`, and daily when `retention.days` is set). */
+  retention: RetentionService;
+  /** Call `storage.initialise()` at start; the janitor sweeps unsent uploads and orphaned files. */
+  storage: AttachmentStorage;
+  attachments: AttachmentService;
+}
+
+export function createServices(deps: ServiceDeps): Services {
+  const { config, db, dialect, bus, clock, logger, redis } = deps;
+  const audit = new AuditService({ db, clock });
+  const settings = new SettingsService({ ...deps, audit });
+  const keys = new KeyService(deps);
+  const schedule = new ScheduleService(deps);
+  const mailer = new Mailer(config.mail, logger);
+  const hasher = new PasswordHasher(config.passwordHashing);
+  const sessions = new SessionService({ db, bus, clock });
+  const throttle = new LoginThrottle(redis, config.redis?.keyPrefix);
+  const users = new UserService({ db, dialect, bus, clock, logger, hasher, sessions, audit, settings });
+  const auth = new AuthService({ db, bus, clock, hasher, sessions, audit, throttle });
+  const accountMail = new AccountMailService({ db, bus, clock, logger, mailer, hasher, sessions, audit, settings });
+  const writer = new MessageWriter({ db, dialect, bus, clock, logger });
+  const messageLimiter = createLimiter(
+    { name: 'messages', points: config.limits.messagesPer10Seconds, durationSeconds: 10 },
+    redis,
+    config.redis?.keyPrefix,
+  );
+  const storage = deps.storage ?? defaultAttachmentStorage(config);
+  const attachments = new AttachmentService({ db, clock, logger, keys, settings, storage });
+  const conversations = new ConversationService({
+    db,
+    dialect,
+    bus,
+    clock,
+    logger,
+    keys,
+    writer,
+    settings,
+    attachments,
+    messageLimiter,
+    schedule,
+  });
+  const presence = new PresenceService({ redis, keyPrefix: config.redis?.keyPrefix ?? 'sc', bus, logger });
+  schedule.setAgentsOnlineProvider(() => presence.agentsOnline());
+  const resume = new ResumeService({ db, bus, clock, sessions });
+  const replyMail = new ReplyMailService({
+    config,
+    db,
+    bus,
+    clock,
+    logger,
+    mailer,
+    presence,
+    conversations,
+    settings,
+    resume,
+    writer,
+  });
+  const transcripts = new TranscriptService({
+    db,
+    clock,
+    logger,
+    mailer,
+    conversations,
+    settings,
+    timezone: config.supportTimezone,
+  });
+  const retention = new RetentionService({
+    db,
+    bus,
+    clock,
+    logger,
+    conversations,
+    settings,
+    timezone: config.supportTimezone,
+  });
+
+  // Account changes reach conversations inside the same transaction.
+  auth.hooks.visitorLinked.push((uow, visitorId, customer) => conversations.attachVisitor(uow, visitorId, customer));
+  users.hooks.staffDeactivated.push((uow, user) => conversations.removeAgentEverywhere(uow, user));
+  users.hooks.userDeleting.push((uow, user) =>
+    user.role === 'customer'
+      ? conversations.eraseCustomer(uow, user.id)
+      : conversations.removeAgentEverywhere(uow, user),
+  );
+  const desk = new DeskService({ db, clock, conversations });
+  const canned = new CannedReplyService({ db, clock, audit });
+  const topics = new TopicService({ db, clock, audit });
+  const overview = new OverviewService({
+    db,
+    clock,
+    timezone: config.supportTimezone,
+    agentsOnline: () => schedule.agentsOnline(),
+  });
+  const messageLogs = new MessageLogService({
+    db,
+    conversations,
+    audit,
+    agentTitle: () => settings.get('branding.agentTitle'),
+  });
+  return {
+    settings,
+    audit,
+    mailer,
+    sessions,
+    users,
+    auth,
+    accountMail,
+    hasher,
+    keys,
+    schedule,
+    writer,
+    conversations,
+    desk,
+    canned,
+    topics,
+    messageLogs,
+    overview,
+    presence,
+    replyMail,
+    resume,
+    transcripts,
+    retention,
+    storage,
+    attachments,
+  };
+}

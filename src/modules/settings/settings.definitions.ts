@@ -1,0 +1,124 @@
+/**
+ * Runtime settings that admins change without a restart. Each has a schema, a default, and optionally
+ * an environment variable that seeds it on first start (after that the stored value wins).
+ * Later modules add their keys here.
+ */
+import { z } from 'zod';
+import { ALLOWED_FILE_EXTENSIONS } from '../../shared/file-name.js';
+
+const MIB = 1024 * 1024;
+
+export const SETTING_DEFINITIONS = {
+  'branding.serviceName': {
+    schema: z.string().trim().min(1).max(80),
+    default: 'Support Central',
+    envKey: 'SERVICE_NAME',
+    public: true,
+  },
+  'branding.agentTitle': {
+    schema: z.string().trim().min(1).max(60),
+    default: 'Support',
+    envKey: 'AGENT_TITLE',
+    public: true,
+  },
+  'staff.emailDomains': {
+    // Comma-separated in the environment, a list in the admin screen; empty means any domain.
+    schema: z.preprocess(
+      (v) =>
+        typeof v === 'string'
+          ? v
+              .split(',')
+              .map((d) => d.trim())
+              .filter(Boolean)
+          : v,
+      z
+        .array(
+          z
+            .string()
+            .trim()
+            .toLowerCase()
+            .regex(/^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$/, 'must be a domain such as example.com'),
+        )
+        .max(50),
+    ),
+    default: [] as string[],
+    envKey: 'STAFF_EMAIL_DOMAINS',
+    public: false,
+  },
+  'conversations.idleAutoCloseHours': {
+    // Off (null) by default: a conversation without messages for this many hours closes with a system line.
+    schema: z.number().int().min(1).max(720).nullable(),
+    default: null as number | null,
+    public: false,
+  },
+  'conversations.emailRequiredWhileClosed': {
+    // While support is closed, the start form requires an e-mail address, so the answer can reach the visitor.
+    schema: z.boolean(),
+    default: false,
+    envKey: undefined,
+    public: true,
+  },
+  'retention.days': {
+    // Closed and left conversations older than this many days are purged daily; null keeps history forever.
+    schema: z.preprocess(
+      (v) => (v === '' ? null : v),
+      z
+        .number({ error: 'must be a whole number of days, or empty to keep history forever' })
+        .int('must be a whole number of days')
+        .min(1, 'must be at least 1 day')
+        .max(36_500, 'must be at most 36500 days (100 years)')
+        .nullable(),
+    ),
+    default: null as number | null,
+    envKey: 'RETENTION_DAYS',
+    public: false,
+  },
+  // Attachment rules. Uploads are held in memory while they are checked and encrypted (one file at a time per
+  // request), so the per-file cap also bounds that memory: 100 MiB at most.
+  'attachments.maxFileBytes': {
+    schema: z
+      .number()
+      .int()
+      .min(1024)
+      .max(100 * MIB),
+    default: 5 * MIB,
+    public: true,
+  },
+  'attachments.maxMessageBytes': {
+    schema: z
+      .number()
+      .int()
+      .min(1024)
+      .max(1024 * MIB),
+    default: 25 * MIB,
+    public: true,
+  },
+  'attachments.maxFiles': { schema: z.number().int().min(1).max(50), default: 10, public: true },
+  'attachments.allowedExtensions': {
+    // A subset of the product's list (never more: svg, exe and friends are not an admin's choice).
+    schema: z
+      .array(z.string().trim().toLowerCase().pipe(z.enum(ALLOWED_FILE_EXTENSIONS)))
+      .max(ALLOWED_FILE_EXTENSIONS.length)
+      .transform((list) => [...new Set(list)]),
+    default: [...ALLOWED_FILE_EXTENSIONS],
+    public: true,
+  },
+} as const satisfies Record<string, SettingDefinition>;
+
+export interface SettingDefinition {
+  schema: z.ZodType;
+  default: unknown;
+  envKey?: string;
+  public: boolean;
+}
+
+/** The definitions as a uniform list (for code that walks every setting). */
+export const SETTING_LIST = Object.entries(SETTING_DEFINITIONS) as [SettingKey, SettingDefinition][];
+
+export type SettingKey = keyof typeof SETTING_DEFINITIONS;
+export type SettingValue<K extends SettingKey> = z.output<(typeof SETTING_DEFINITIONS)[K]['schema']>;
+export type SettingValues = { [K in SettingKey]: SettingValue<K> };
+
+export function isSettingKey(key: string): key is SettingKey {
+  return Object.hasOwn(SETTING_DEFINITIONS, key);
+}

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import type { Clock } from '../../core/clock.js';
+import { newId } from '../../core/ids.js';
+import type { Db } from '../../db/database.js';
+import { AppError } from '../../shared/errors.js';
+import type { AuditActor, AuditService } from '../audit/audit.service.js';
+
+export interface TopicAdminView {
+  id: string;
+  label: string;
+  position: number;
+  isActive: boolean;
+}
+
+export const topicInputSchema = z.strictObject({
+  label: z.string().trim().min(1, 'is required').max(60, 'must be at most 60 characters'),
+  isActive: z.boolean().default(true),
+  position: z.number().int().min(0).max(10_000).optional(),
+});
+
+/**
+ * The topics the start form offers as chips. Conversations keep the label they were started with, so editing or
+ * deleting a topic never rewrites history.
+ */
+export class TopicService {
+  constructor(private readonly deps: { db: Db; clock: Clock; audit: AuditService }) {}
+
+  async list(): Promise<TopicAdminView[]> {
+    const rows = await this.deps.db.selectFrom('topics').selectAll().orderBy('position').orderBy('label').execute();
+    return rows.map((r) => ({ id: r.id, label: r.label, position: r.position, isActive: r.isActive === 1 }));
+  }
+
+  private async assertUniqueLabel(label: string, exceptId?: string): Promise<void> {
+    const rows = await this.deps.db.selectFrom('topics').select(['id', 'label']).execute();
+    if (rows.some((r) => r.id !== exceptId && r.label.toLowerCase() === label.toLowerCase())) {
+      throw new AppError('conflict', 'A topic with this label exists.', {
+        fields: [{ path: 'label', message: 'already exists' }],
+      });
+    }
+  }
+
+  async create(actor: AuditActor, input: z.output<typeof topicInputSchema>): Promise<TopicAdminView> {
+    await this.assertUniqueLabel(input.label);
+    const max = await this.deps.db
+      .selectFrom('topics')
+      .select((eb) => eb.fn.max<number>('position').as('p'))
+      .executeTakeFirst();
+    const row = {
+      id: newId(),
+      label: input.label,
+      position: input.position ?? Number(max?.p ?? 0) + 1,
+      isActive: input.isActive ? 1 : 0,
+      createdAt: this.deps.clock.now(),
+    };
+    await this.deps.db.insertInto('topics').values(row).execute();
+    await this.deps.audit.record(this.deps.db, actor, {
+      action: 'topic.created',
+      target: { type: 'topic', id: row.id, name: row.label },
+    });
+    return { id: row.id, label: row.label, position: row.position, isActive: input.isActive };
+  }
+
+  async update(actor: AuditActor, id: string, input: z.output<typeof topicInputSchema>): Promise<TopicAdminView> {
+    const existing = await this.deps.db.selectFrom('topics').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!existing) throw new AppError('not_found');
+    await this.assertUniqueLabel(input.label, id);
+    const position = input.position ?? existing.position;
+    await this.deps.db
+      .updateTable('topics')
+      .set({ label: input.label, isActive: input.isActive ? 1 : 0, position })
+      .where('id', '=', id)
+      .execute();
+    await this.deps.audit.record(this.deps.db, actor, {
+      action: 'topic.updated',
+      target: { type: 'topic', id, name: input.label },
+    });
+    return { id, label: input.label, position, isActive: input.isActive };
+  }
+
+  async remove(actor: AuditActor, id: string): Promise<void> {
+    const existing = await this.deps.db.selectFrom('topics').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!existing) throw new AppError('not_found');
+    await this.deps.db.deleteFrom('topics').where('id', '=', id).execute();
+    await this.deps.audit.record(this.deps.db, actor, {
+      action: 'topic.deleted',
+      target: { type: 'topic', id, name: existing.label },
+    });
+  }
+}

@@ -1,0 +1,117 @@
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Server as EngineServer } from 'engine.io';
+import { Server as SocketServer } from 'socket.io';
+import type { AppContext } from '../core/context.js';
+import { isAllowedOrigin } from '../http/origin.js';
+import { authenticateNamespace, enforceSessionRevocation } from './socket-auth.js';
+import { registerConversationChannel } from './conversation-channel.js';
+import type { Side } from '../http/routes/index.js';
+import { createStatusPublisher, type StatusPublisher } from './status-publisher.js';
+import { trackPresence } from './presence-tracking.js';
+
+/** Largest accepted socket frame; a bigger one closes the connection with code 1009. */
+export const MAX_FRAME_BYTES = 64 * 1024;
+export const SOCKET_PATH = '/socket.io/';
+
+interface SideRequest extends IncomingMessage {
+  scSides?: readonly Side[];
+}
+
+/** The sides served by the listener a socket connected through (both when there is one port). */
+export function sidesOf(req: IncomingMessage): readonly Side[] {
+  return (req as SideRequest).scSides ?? [];
+}
+
+export interface Realtime {
+  io: SocketServer;
+  /** Support status pushes on `/public`. */
+  status: StatusPublisher;
+  /** Starts what reads the database (status timer); call after migrations. */
+  start(): void;
+  /** Routes WebSocket upgrades of `server` (one listener) into the shared Socket.IO server. */
+  attach(server: HttpServer, sides: readonly Side[]): void;
+  /** Tells every client to reconnect elsewhere, then closes all transports. */
+  close(): Promise<void>;
+}
+
+/**
+ * One Socket.IO server fed by every listener (public and, with STAFF_PORT, staff), WebSocket transport only,
+ * so no sticky sessions are needed behind a load balancer. Origins are checked here: Fastify hooks do not
+ * run for upgrades.
+ */
+export function createRealtime(ctx: AppContext): Realtime {
+  const engine = new EngineServer({
+    transports: ['websocket'],
+    maxHttpBufferSize: MAX_FRAME_BYTES,
+    pingInterval: 25_000,
+    pingTimeout: 20_000,
+    perMessageDeflate: false,
+    allowRequest(req, callback) {
+      const sides = sidesOf(req);
+      if (!sides.some((side) => isAllowedOrigin(ctx.config, side, req))) {
+        ctx.logger.info({ origin: req.headers.origin, sides }, 'socket refused: foreign origin');
+        callback('origin not allowed', false);
+        return;
+      }
+      callback(null, true);
+    },
+  });
+  const io = new SocketServer({ serveClient: false, transports: ['websocket'], cleanupEmptyChildNamespaces: true });
+  io.bind(engine);
+
+  // The default namespace carries nothing: clients use the namespaces below.
+  io.of('/').use((_socket, next) => next(new Error('namespace_required')));
+
+  // Public, read-only, unauthenticated: support status and other public announcements.
+  const publicNs = io.of('/public');
+  publicNs.on('connection', (socket) => {
+    socket.onAny(() => {
+      // Read-only: client events are ignored.
+    });
+  });
+  const status = createStatusPublisher(ctx, publicNs);
+
+  // Authenticated namespaces: which principal acts is decided by the namespace, never by the payload.
+  const visitorNs = io.of('/visitor');
+  const staffNs = io.of('/staff');
+  authenticateNamespace(ctx, visitorNs, 'public');
+  authenticateNamespace(ctx, staffNs, 'staff');
+  const stopRevocation = enforceSessionRevocation(ctx, [visitorNs, staffNs], ctx.config.socketRevalidateMs);
+  const stopConversations = registerConversationChannel(ctx, visitorNs, staffNs);
+  trackPresence(ctx, visitorNs, staffNs);
+
+  ctx.metrics.socketCounts = () => {
+    const counts: Record<string, number> = {};
+    for (const [name, nsp] of io._nsps) counts[name] = nsp.sockets.size;
+    return counts;
+  };
+
+  return {
+    io,
+    status,
+    start() {
+      status.start();
+    },
+    attach(server, sides) {
+      server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        if (!(req.url ?? '').startsWith(SOCKET_PATH)) {
+          socket.destroy();
+          return;
+        }
+        (req as SideRequest).scSides = sides;
+        engine.handleUpgrade(req, socket, head);
+      });
+    },
+    async close() {
+      stopRevocation();
+      stopConversations();
+      status.close();
+      io.emit('server:shutdown', { reconnect: true });
+      for (const nsp of io._nsps.values()) nsp.emit('server:shutdown', { reconnect: true });
+      // Closing transports (not `disconnect(true)`) lets clients reconnect by themselves, to another instance.
+      engine.close();
+      await new Promise((r) => setImmediate(r));
+    },
+  };
+}

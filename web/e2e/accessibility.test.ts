@@ -1,0 +1,184 @@
+import { randomUUID } from 'node:crypto';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seriousA11yViolations } from '../../test/harness/a11y.js';
+import { chromiumAvailable, launchBrowser, screenshot } from '../../test/harness/browser.js';
+import {
+  createStaff,
+  PASSWORD,
+  registerCustomer,
+  staffClient,
+  visitorWithConversation,
+} from '../../test/harness/factories.js';
+import { startTestApp, type TestApp } from '../../test/harness/test-app.js';
+
+const WIDTHS = [375, 1440] as const;
+
+describe.skipIf(!chromiumAvailable())(
+  'every screen: axe-core (no serious or critical violations) at 375 px and 1440 px',
+  () => {
+    let t: TestApp;
+    let browser: Browser;
+    let conversationId: string;
+    let customer: { username: string };
+    let admin: { username: string };
+    beforeAll(async () => {
+      t = await startTestApp('sqlite', { env: { AGENT_TITLE: 'Course Assistant' } });
+      browser = await launchBrowser();
+      admin = await createStaff(t, 'admin', { firstName: 'Ada', lastName: 'Admin' });
+      const agent = await staffClient(t, await createStaff(t, 'agent', { firstName: 'Alex', lastName: 'Helper' }));
+      const v = await visitorWithConversation(t, 'My upload fails with an error about file size.');
+      conversationId = v.conversationId;
+      await agent.post(`/api/staff/conversations/${conversationId}/join`);
+      await agent.post(`/api/staff/conversations/${conversationId}/messages`, {
+        clientMsgId: randomUUID(),
+        text: 'Hello! Which file?',
+      });
+      await agent.post(`/api/staff/conversations/${conversationId}/messages`, {
+        clientMsgId: randomUUID(),
+        text: 'checking policy',
+        note: true,
+      });
+      customer = await registerCustomer(t, t.client(), { displayName: 'Casey Customer' });
+    });
+    afterAll(async () => {
+      await browser?.close();
+      await t?.stop();
+    });
+
+    async function check(page: Page, name: string, width: number): Promise<void> {
+      await page.waitForLoadState('networkidle');
+      const violations = await seriousA11yViolations(page);
+      expect(violations, `${name} at ${width}px`).toEqual([]);
+      const overflow = (await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
+      expect(overflow, `${name} scrolls sideways at ${width}px`).toBeLessThanOrEqual(1);
+      await screenshot(page, `a11y-${name}-${width}`);
+    }
+
+    for (const width of WIDTHS) {
+      it(`public screens at ${width}px`, async () => {
+        const context = await browser.newContext({ viewport: { width, height: 900 }, reducedMotion: 'reduce' });
+        const page = await context.newPage();
+        for (const [name, path] of [
+          ['landing', '/'],
+          ['signin', '/signin'],
+          ['register', '/register'],
+          ['forgot-password', '/forgot-password'],
+          ['reset-password', '/reset-password'],
+        ] as const) {
+          await page.goto(`${t.url}${path}`);
+          await check(page, name, width);
+        }
+        // A customer's own screens.
+        await page.goto(`${t.url}/signin`);
+        await page.getByLabel('E-mail or username').fill(customer.username);
+        await page.getByLabel('Password').fill(PASSWORD);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.waitForURL(`${t.url}/`);
+        await page.goto(`${t.url}/account`);
+        await expect.poll(() => page.getByRole('heading', { name: 'Your account' }).count()).toBe(1);
+        await check(page, 'account', width);
+        await page.goto(`${t.url}/conversations`);
+        await check(page, 'history', width);
+        await context.close();
+      });
+
+      it(`the visitor conversation at ${width}px`, async () => {
+        const context = await browser.newContext({ viewport: { width, height: 900 }, reducedMotion: 'reduce' });
+        const page = await context.newPage();
+        await page.goto(t.url);
+        await page.getByLabel('Your name').fill('Robin Visitor');
+        await page.getByLabel('Your question').fill('Accessibility check of the conversation screen.');
+        await page.getByRole('button', { name: 'Start conversation' }).click();
+        await page.waitForURL(/\/c\//);
+        await expect.poll(() => page.getByText('Waiting for an agent').count()).toBe(1);
+        await check(page, 'conversation', width);
+        await context.close();
+      });
+
+      it(`staff screens at ${width}px`, async () => {
+        const context = await browser.newContext({ viewport: { width, height: 900 }, reducedMotion: 'reduce' });
+        const page = await context.newPage();
+        await page.goto(`${t.url}/staff/signin`);
+        await check(page, 'staff-signin', width);
+        await page.getByLabel('E-mail or username').fill(admin.username);
+        await page.getByLabel('Password').fill(PASSWORD);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await expect.poll(() => page.getByRole('heading', { name: 'Queue' }).count()).toBe(1);
+        await check(page, 'desk', width);
+        await page.getByRole('button', { name: 'All active' }).click();
+        await page.getByRole('button', { name: /Vera Visitor/ }).click();
+        await expect.poll(() => page.locator('.sc-msg-note').count()).toBe(1);
+        await check(page, 'desk-conversation', width);
+        for (const [name, path] of [
+          ['admin-overview', '/staff/admin/overview'],
+          ['admin-users', '/staff/admin/users'],
+          ['admin-canned', '/staff/admin/canned'],
+          ['admin-topics', '/staff/admin/topics'],
+          ['admin-logs', '/staff/admin/logs'],
+          ['admin-audit', '/staff/admin/audit'],
+          ['admin-settings', '/staff/admin/settings'],
+          ['staff-account', '/staff/account'],
+        ] as const) {
+          await page.goto(`${t.url}${path}`);
+          await page.waitForLoadState('networkidle');
+          if (name === 'admin-logs') await page.getByRole('button', { name: 'Show logs' }).click();
+          await check(page, name, width);
+        }
+        await context.close();
+      });
+    }
+
+    it('works with the keyboard alone: a visitor starts and writes; an agent signs in, joins and replies', async () => {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
+      const visitor = await context.newPage();
+      await visitor.goto(t.url);
+      // The name field, then Tab to the first topic chip and Space to choose it, then Tab on to the question.
+      await visitor.getByLabel('Your name').focus();
+      await visitor.keyboard.type('Kim Keyboard');
+      for (let i = 0; i < 10 && !(await visitor.evaluate("!!document.activeElement.closest('.sc-topic-chips')")); i++) {
+        await visitor.keyboard.press('Tab');
+      }
+      await visitor.keyboard.press('Space');
+      expect(await visitor.locator('.sc-topic-chips [aria-pressed="true"]').count()).toBe(1);
+      for (
+        let i = 0;
+        i < 20 && (await visitor.evaluate('document.activeElement && document.activeElement.id')) !== 'first-message';
+        i++
+      ) {
+        await visitor.keyboard.press('Tab');
+      }
+      await visitor.keyboard.type('Only my keyboard works right now.');
+      await visitor.keyboard.press('Control+Enter');
+      await visitor.waitForURL(/\/c\//);
+      // The focus ring is visible, then the message is typed and sent by keys.
+      await visitor.getByLabel('Message').focus();
+      const ring = (await visitor.evaluate(
+        "(() => { const s = getComputedStyle(document.activeElement); return s.outlineStyle + '|' + s.boxShadow; })()",
+      )) as string;
+      expect(ring).not.toBe('none|none');
+      await visitor.keyboard.type('Hello from the keyboard');
+      await visitor.keyboard.press('Control+Enter');
+      await expect.poll(() => visitor.locator('.sc-bubble', { hasText: 'Hello from the keyboard' }).count()).toBe(1);
+
+      const deskContext = await browser.newContext({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
+      const desk = await deskContext.newPage();
+      await desk.goto(`${t.url}/staff/signin`);
+      await desk.getByLabel('E-mail or username').focus();
+      await desk.keyboard.type(admin.username);
+      await desk.keyboard.press('Tab');
+      await desk.keyboard.type(PASSWORD);
+      await desk.keyboard.press('Enter');
+      await expect.poll(() => desk.getByRole('heading', { name: 'Queue' }).count()).toBe(1);
+      await desk.getByRole('button', { name: 'Join Kim Keyboard' }).focus();
+      await desk.keyboard.press('Enter');
+      await expect.poll(() => visitor.getByText('Ada Admin joined the chat').count()).toBe(1);
+      await desk.getByLabel('Reply', { exact: true }).focus();
+      await desk.keyboard.type('Keyboard reply');
+      await desk.keyboard.press('Control+Enter');
+      await expect.poll(() => visitor.locator('.sc-bubble', { hasText: 'Keyboard reply' }).count()).toBe(1);
+      await context.close();
+      await deskContext.close();
+    });
+  },
+);

@@ -1,0 +1,210 @@
+import type { ReactNode } from 'react';
+import { Link, Redirect, Route, Router, Switch, useLocation } from 'wouter';
+import { api } from '../shared/api.js';
+import { ChangePasswordForm } from '../shared/auth/PasswordForms.js';
+import { Layout } from '../shared/Layout.js';
+import { useBranding } from '../shared/use-branding.js';
+import { DeskPage } from './desk/DeskPage.js';
+import { AuditPage } from './pages/admin/AuditPage.js';
+import { HoursPage } from './pages/admin/HoursPage.js';
+import { SettingsPage } from './pages/admin/SettingsPage.js';
+import { UsersPage } from './pages/admin/UsersPage.js';
+import { CannedRepliesPage } from './pages/admin/CannedRepliesPage.js';
+import { MessageLogsPage } from './pages/admin/MessageLogsPage.js';
+import { TopicsPage } from './pages/admin/TopicsPage.js';
+import { OverviewPage } from './pages/admin/OverviewPage.js';
+import { resetStaffSocket } from './desk/staff-socket.js';
+import { StaffForgotPasswordPage, StaffResetPasswordPage, StaffSignInPage } from './pages/StaffAuthPages.js';
+import { StaffSessionProvider, useStaffSession } from './session.js';
+
+function NavLink(props: { href: string; children: ReactNode }) {
+  const [location] = useLocation();
+  const active = location === props.href || location.startsWith(props.href + '/');
+  return (
+    <Link href={props.href} className={`nav-link${active ? ' active' : ''}`} aria-current={active ? 'page' : undefined}>
+      {props.children}
+    </Link>
+  );
+}
+
+function StaffNav() {
+  const { me, refresh } = useStaffSession();
+  const [, navigate] = useLocation();
+  if (me?.kind !== 'staff') return null;
+  return (
+    <div className="sc-staff-nav d-flex flex-wrap align-items-center gap-1">
+      <NavLink href="/desk">Desk</NavLink>
+      {me.role === 'admin' && <NavLink href="/admin">Admin</NavLink>}
+      <NavLink href="/account">{me.displayName}</NavLink>
+      <button
+        type="button"
+        className="btn btn-link nav-link"
+        onClick={() =>
+          void api('POST', '/api/staff/logout').then(() => {
+            resetStaffSocket();
+            return refresh().then(() => navigate('/signin'));
+          })
+        }
+      >
+        Sign out
+      </button>
+    </div>
+  );
+}
+
+/** The admin pages, reached from the "Admin" link; a second row of tabs moves between them. */
+export const ADMIN_PAGES: { href: string; label: string }[] = [
+  { href: '/admin/overview', label: 'Overview' },
+  { href: '/admin/users', label: 'Users' },
+  { href: '/admin/canned', label: 'Canned replies' },
+  { href: '/admin/topics', label: 'Topics' },
+  { href: '/admin/logs', label: 'Message logs' },
+  { href: '/admin/hours', label: 'Hours' },
+  { href: '/admin/audit', label: 'Audit log' },
+  { href: '/admin/settings', label: 'Settings' },
+];
+
+function AdminTabs() {
+  const [location] = useLocation();
+  return (
+    <nav aria-label="Admin pages" className="mb-3">
+      <ul className="nav nav-pills flex-nowrap overflow-auto sc-admin-tabs">
+        {ADMIN_PAGES.map((p) => (
+          <li className="nav-item" key={p.href}>
+            <Link
+              href={p.href}
+              className={`nav-link text-nowrap ${location === p.href ? 'active' : ''}`}
+              aria-current={location === p.href ? 'page' : undefined}
+            >
+              {p.label}
+            </Link>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
+}
+
+/** Everything behind sign-in: unauthenticated visitors go to the sign-in page and come back afterwards. */
+function Protected(props: { children: ReactNode; admin?: boolean }) {
+  const { me, loading } = useStaffSession();
+  const [location] = useLocation();
+  if (loading) return <p role="status">Loading…</p>;
+  if (me?.kind !== 'staff') return <Redirect to={`/signin?next=${encodeURIComponent('/staff' + location)}`} />;
+  if (props.admin && me.role !== 'admin') {
+    return (
+      <div className="alert alert-warning" role="alert">
+        Only admins can open this page.
+      </div>
+    );
+  }
+  return props.admin ? (
+    <>
+      <AdminTabs />
+      {props.children}
+    </>
+  ) : (
+    <>{props.children}</>
+  );
+}
+
+function AccountPage() {
+  const { me } = useStaffSession();
+  return (
+    <div className="row">
+      <div className="col-12 col-lg-6">
+        <h1 className="h3">Your account</h1>
+        <p className="text-body-secondary">
+          {me?.displayName} · {me?.username} · {me?.role}
+          {me?.jobTitle ? ` · ${me.jobTitle}` : ''}
+        </p>
+        <div className="card border-0 shadow-sm">
+          <div className="card-body">
+            <h2 className="h5">Change password</h2>
+            <ChangePasswordForm endpoint="/api/staff/password" />
+          </div>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+/** The staff app (agent desk and admin), served under /staff. */
+export function App() {
+  const branding = useBranding();
+  return (
+    <StaffSessionProvider>
+      <Router base="/staff">
+        <Layout brand={`${branding.serviceName} · Staff`} brandHref="/staff" nav={<StaffNav />} wide>
+          <Switch>
+            <Route path="/signin" component={StaffSignInPage} />
+            <Route path="/forgot-password" component={StaffForgotPasswordPage} />
+            <Route path="/reset-password" component={StaffResetPasswordPage} />
+            <Route path="/">
+              <Redirect to="/desk" />
+            </Route>
+            <Route path="/desk">
+              <Protected>
+                <h1 className="visually-hidden">Agent desk</h1>
+                <DeskPage />
+              </Protected>
+            </Route>
+            <Route path="/account">
+              <Protected>
+                <AccountPage />
+              </Protected>
+            </Route>
+            <Route path="/admin/users">
+              <Protected admin>
+                <UsersPage />
+              </Protected>
+            </Route>
+            <Route path="/admin">
+              <Redirect to="/admin/overview" />
+            </Route>
+            <Route path="/admin/overview">
+              <Protected admin>
+                <OverviewPage />
+              </Protected>
+            </Route>
+            <Route path="/admin/canned">
+              <Protected admin>
+                <CannedRepliesPage />
+              </Protected>
+            </Route>
+            <Route path="/admin/topics">
+              <Protected admin>
+                <TopicsPage />
+              </Protected>
+            </Route>
+            <Route path="/admin/logs">
+              <Protected admin>
+                <MessageLogsPage />
+              </Protected>
+            </Route>
+            <Route path="/admin/settings">
+              <Protected admin>
+                <SettingsPage />
+              </Protected>
+            </Route>
+            <Route path="/admin/audit">
+              <Protected admin>
+                <AuditPage />
+              </Protected>
+            </Route>
+            <Route path="/admin/hours">
+              <Protected admin>
+                <HoursPage />
+              </Protected>
+            </Route>
+            <Route>
+              <div className="alert alert-warning" role="alert">
+                This page does not exist. <a href="/staff">Back to the desk</a>
+              </div>
+            </Route>
+          </Switch>
+        </Layout>
+      </Router>
+    </StaffSessionProvider>
+  );
+}
