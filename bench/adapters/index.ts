@@ -1,10 +1,12 @@
+import { productMessagingAdapter } from './product.js';
 import { relayAdapter } from './relay.js';
 import type { MessagingAdapter } from './types.js';
 
 /**
- * Adapters the messaging scenarios may use, by name. The product's (bench/adapters/product.ts) joins this list
- * when it works; until then the messaging scenarios run on the relay only.
+ * Adapters the messaging scenarios may use, by name: the bare relay (the floor) and the product (the built server,
+ * visitor and agent through the real client path).
  */
 export const MESSAGING_ADAPTERS: Readonly<Record<string, MessagingAdapter>> = {
   relay: relayAdapter,
+  product: productMessagingAdapter,
 };

@@ -49,8 +49,15 @@ export interface MessagingAdapter {
 
 /** Runner-side half of an adapter (optional hooks, run once per server target in the runner process). */
 export interface MessagingAdapterSetup {
-  /** E.g. create agent accounts and sign them in; the JSON-serialisable result reaches `openPair`. */
-  prepare?(target: { urls: readonly string[]; databaseEnv: Record<string, string> }): Promise<unknown>;
+  /**
+   * E.g. create agent accounts and sign them in; the JSON-serialisable result reaches `openPair`. `conversations`
+   * (when the caller knows it) is how many pairs will be opened, so staff can be sized to them.
+   */
+  prepare?(target: {
+    urls: readonly string[];
+    databaseEnv: Record<string, string>;
+    conversations?: number;
+  }): Promise<unknown>;
   /**
    * kill -9: after the server is killed and restarted, count how many times each acknowledged message id is
    * stored (the scenario expects exactly once each).

@@ -27,6 +27,9 @@ export const BENCH_LIMITS: Readonly<Record<string, string>> = {
   LIMIT_REGISTRATIONS_PER_IP_PER_HOUR: '1000000',
   LIMIT_VISITOR_SESSIONS_PER_IP_PER_HOUR: '1000000',
   LIMIT_PASSWORD_RESETS_PER_IP_PER_HOUR: '1000000',
+  LIMIT_CONVERSATIONS_PER_IP_PER_HOUR: '1000000',
+  // Per sender: one benchmark agent answers up to 50 conversations, and closed-loop senders send flat out.
+  LIMIT_MESSAGES_PER_10_SECONDS: '1000000',
 };
 
 /** Everything else the benchmarks set explicitly (recorded too). Production mode, durable SQLite. */
@@ -184,16 +187,24 @@ const benchKeys = `bench:${randomBytes(32).toString('base64')}`;
 
 /** The whole environment of a benchmark product server (port aside). */
 export function productEnv(database: ProductDatabase, extra: Record<string, string> = {}): Record<string, string> {
-  return { ...BENCH_SETTINGS, ...BENCH_LIMITS, ENCRYPTION_KEYS: benchKeys, ...database.env, ...extra };
+  return productEnvOf(database.env, extra);
 }
 
-/** Starts the built product on `database` and waits for /readyz. */
+/** The same, from a database's environment alone (what adapters get): for the CLI on a benchmark database. */
+export function productEnvOf(
+  databaseEnv: Record<string, string>,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return { ...BENCH_SETTINGS, ...BENCH_LIMITS, ENCRYPTION_KEYS: benchKeys, ...databaseEnv, ...extra };
+}
+
+/** Starts the built product on `database` (on `port`, e.g. a restart's, or a free one) and waits for /readyz. */
 export async function startProduct(
   database: ProductDatabase,
-  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+  options: { env?: Record<string, string>; timeoutMs?: number; port?: number } = {},
 ): Promise<ServerProcess> {
   assertBuilt();
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const { child, output } = spawnNode([BUILT_SERVER], productEnv(database, { ...options.env, PORT: String(port) }));
   const url = `http://127.0.0.1:${port}`;
   await waitReady(`${url}/readyz`, child, output, options.timeoutMs ?? 30_000);
@@ -204,8 +215,8 @@ export async function startProduct(
 export const RELAY_SCRIPT = join(projectRoot(), 'bench', 'relay', 'relay-server.ts');
 
 /** Starts the bare `ws` relay (run by tsx: its loader adds a constant to RSS, nothing per socket). */
-export async function startRelay(options: { timeoutMs?: number } = {}): Promise<ServerProcess> {
-  const port = await freePort();
+export async function startRelay(options: { timeoutMs?: number; port?: number } = {}): Promise<ServerProcess> {
+  const port = options.port ?? (await freePort());
   const { child, output } = spawnNode(['--import', 'tsx', RELAY_SCRIPT], { PORT: String(port), HOST: '127.0.0.1' });
   const url = `http://127.0.0.1:${port}`;
   await waitReady(`${url}/healthz`, child, output, options.timeoutMs ?? 30_000);
