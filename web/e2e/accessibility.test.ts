@@ -152,7 +152,11 @@ describe.skipIf(!chromiumAvailable())(
       await visitor.keyboard.press('Control+Enter');
       await visitor.waitForURL(/\/c\//);
       // The focus ring is visible, then the message is typed and sent by keys.
-      await visitor.getByLabel('Message').focus();
+      // The box is disabled until the socket has connected; a disabled box cannot take focus, so wait for it.
+      const box = visitor.getByLabel('Message');
+      await expect.poll(() => box.isEnabled()).toBe(true);
+      await box.focus();
+      expect(await box.evaluate('(el) => el === document.activeElement')).toBe(true);
       const ring = (await visitor.evaluate(
         "(() => { const s = getComputedStyle(document.activeElement); return s.outlineStyle + '|' + s.boxShadow; })()",
       )) as string;
@@ -173,7 +177,9 @@ describe.skipIf(!chromiumAvailable())(
       await desk.getByRole('button', { name: 'Join Kim Keyboard' }).focus();
       await desk.keyboard.press('Enter');
       await expect.poll(() => visitor.getByText('Ada Admin joined the chat').count()).toBe(1);
-      await desk.getByLabel('Reply', { exact: true }).focus();
+      const reply = desk.getByLabel('Reply', { exact: true });
+      await expect.poll(() => reply.isEnabled()).toBe(true);
+      await reply.focus();
       await desk.keyboard.type('Keyboard reply');
       await desk.keyboard.press('Control+Enter');
       await expect.poll(() => visitor.locator('.sc-bubble', { hasText: 'Keyboard reply' }).count()).toBe(1);
