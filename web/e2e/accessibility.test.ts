@@ -156,7 +156,7 @@ describe.skipIf(!chromiumAvailable())(
       const box = visitor.getByLabel('Message');
       await expect.poll(() => box.isEnabled()).toBe(true);
       await box.focus();
-      expect(await box.evaluate('(el) => el === document.activeElement')).toBe(true);
+      expect(await visitor.evaluate('document.activeElement.id')).toBe(await box.getAttribute('id'));
       const ring = (await visitor.evaluate(
         "(() => { const s = getComputedStyle(document.activeElement); return s.outlineStyle + '|' + s.boxShadow; })()",
       )) as string;
