@@ -58,6 +58,44 @@ export interface ChatRunResult {
   cpuShare: number;
 }
 
+export interface ClosedRunParams {
+  bodyBytes: number;
+  warmupMs: number;
+  durationMs: number;
+  /** Sending goes on this long after the measured window (the runner may kill the server in it). */
+  tailMs: number;
+  /** After the end, how long to wait for sends still unanswered. */
+  drainMs: number;
+  /** Return the id of every acknowledged message (kill -9 check). */
+  collectIds: boolean;
+}
+
+export interface ClosedRunResult {
+  pairs: number;
+  /** Over the whole run (warm-up, window, tail): sends, acks, receipts. */
+  sent: number;
+  acked: number;
+  received: number;
+  /** Acks and receipts inside the measured window: the sustained rate. */
+  ackedInWindow: number;
+  receivedInWindow: number;
+  sendErrors: Record<string, number>;
+  /** Sends never answered (the server died with them, or the drain ran out). */
+  unanswered: number;
+  /** Acknowledged but never received by the other participant. */
+  undelivered: number;
+  duplicates: number;
+  misdelivered: number;
+  unexpected: number;
+  disconnects: Record<string, number>;
+  measuredMs: number;
+  /** Encoded HDR histograms (µs) of acks and receipts inside the window: send → ack, send → receipt. */
+  ack: string;
+  e2e: string;
+  cpuShare: number;
+  ackedIds: string[];
+}
+
 export const chatTasks = {
   'chat.open': async (p: {
     adapter: string;
@@ -241,6 +279,136 @@ export const chatTasks = {
     ack.destroy();
     e2e.destroy();
     loop.lag.destroy();
+    return result;
+  },
+
+  /**
+   * Closed loop: every participant of every pair keeps one message outstanding, sending the next as soon as the
+   * previous one is acknowledged, from `startAt` for `warmupMs + durationMs + tailMs`. The figure is what the server
+   * acknowledges per second in the measured window; the tail is where the runner may kill the server (kill -9):
+   * a participant whose send fails stops. With `collectIds`, every acknowledged message's id is returned so the
+   * runner can check the database after a restart.
+   */
+  'chat.closed': async (p: ClosedRunParams, worker: number): Promise<ClosedRunResult> => {
+    const participants = pairs.length * 2;
+    const ack = newHistogram();
+    const e2e = newHistogram();
+    const sendErrors = new ErrorTally();
+    const sentAt: number[] = [];
+    const from: number[] = [];
+    const state: number[] = [];
+    const ids: string[] = [];
+    let ackedInWindow = 0;
+    let receivedInWindow = 0;
+    let acked = 0;
+    let received = 0;
+    let duplicates = 0;
+    let misdelivered = 0;
+    let unexpected = 0;
+    let outstanding = 0;
+    let stopped = 0;
+    const prefix = `${worker}:`;
+    const padding = 'x'.repeat(Math.max(0, p.bodyBytes));
+    const startAt = performance.now() + 50;
+    const measureFrom = startAt + p.warmupMs;
+    const measureEnd = measureFrom + p.durationMs;
+    const endAt = measureEnd + p.tailMs;
+    const inWindow = (t: number) => t >= measureFrom && t < measureEnd;
+
+    onReceive = (pair, side, body) => {
+      const now = performance.now();
+      const colon = body.indexOf(':', prefix.length);
+      const n = body.startsWith(prefix) && colon > 0 ? Number(body.slice(prefix.length, colon)) : NaN;
+      if (!Number.isInteger(n) || sentAt[n] === undefined) {
+        unexpected++;
+        return;
+      }
+      if (from[n] !== pair * 2 + (1 - side)) {
+        misdelivered++;
+        return;
+      }
+      if (state[n]! & RECEIVED) {
+        duplicates++;
+        return;
+      }
+      state[n]! |= RECEIVED;
+      received++;
+      if (inWindow(now)) {
+        receivedInWindow++;
+        recordMs(e2e, now - sentAt[n]!);
+      }
+    };
+
+    let finish: () => void = () => undefined;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    const sendNext = (who: number) => {
+      const now = performance.now();
+      if (now >= endAt) {
+        if (++stopped === participants) finish();
+        return;
+      }
+      const n = sentAt.length;
+      sentAt.push(now);
+      from.push(who);
+      state.push(0);
+      const head = `${prefix}${n}:`;
+      outstanding++;
+      pairs[who >> 1]![(who & 1) as 0 | 1].send(
+        head + padding.slice(0, Math.max(0, p.bodyBytes - head.length)),
+        (error, a) => {
+          outstanding--;
+          if (error !== undefined) {
+            state[n]! |= FAILED;
+            sendErrors.add(error);
+            if (++stopped === participants) finish();
+            return;
+          }
+          if (state[n]! & ACKED) return;
+          state[n]! |= ACKED;
+          acked++;
+          const t = performance.now();
+          if (inWindow(t)) {
+            ackedInWindow++;
+            recordMs(ack, t - sentAt[n]!);
+          }
+          if (p.collectIds && a) ids.push(a.id);
+          sendNext(who);
+        },
+      );
+    };
+
+    const cpuBefore = process.cpuUsage();
+    await new Promise((r) => setTimeout(r, Math.max(0, startAt - performance.now())));
+    if (participants === 0) finish();
+    for (let who = 0; who < participants; who++) sendNext(who);
+    // Every participant stopped (time is up, or its send failed), or the drain ran out with sends unanswered.
+    await Promise.race([finished, new Promise((r) => setTimeout(r, endAt - performance.now() + p.drainMs))]);
+    const cpu = process.cpuUsage(cpuBefore);
+    onReceive = () => undefined;
+    let undelivered = 0;
+    for (let n = 0; n < sentAt.length; n++) if (state[n]! & ACKED && !(state[n]! & RECEIVED)) undelivered++;
+    const result: ClosedRunResult = {
+      pairs: pairs.length,
+      sent: sentAt.length,
+      acked,
+      received,
+      ackedInWindow,
+      receivedInWindow,
+      sendErrors: sendErrors.counts,
+      unanswered: outstanding,
+      undelivered,
+      duplicates,
+      misdelivered,
+      unexpected,
+      disconnects: disconnects.counts,
+      measuredMs: p.durationMs,
+      ack: encodeHistogram(ack),
+      e2e: encodeHistogram(e2e),
+      cpuShare: (cpu.user + cpu.system) / 1000 / (performance.now() - startAt),
+      ackedIds: ids,
+    };
+    ack.destroy();
+    e2e.destroy();
     return result;
   },
 

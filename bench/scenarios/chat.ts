@@ -1,18 +1,24 @@
 /**
  * Chats: P concurrent conversations (pairs), both participants sending `rate` msg/s of `bodyBytes` bytes on an
  * open-loop Poisson schedule; ack latency, end-to-end latency, offered vs achieved rate, errors and losses.
- * Runs through a protocol adapter (bench/adapters): today only the bare relay's (the floor). The product joins
- * when `productMessagingAdapter` is implemented and registered; until then no product figure is reported.
+ * Runs through a protocol adapter (bench/adapters) against the bare relay (the floor) and the product on each
+ * dialect, in the same run, reported as ratios to the relay. Beyond the reported sizes, the full run steps the
+ * conversation count up to find the knee: the first step where a target's end-to-end p99 passes 100 ms.
  */
 import { cpus } from 'node:os';
-import { MESSAGING_ADAPTERS } from '../adapters/index.js';
 import type { ChatRunParams, ChatRunResult } from '../clients/chat.js';
 import { ErrorTally } from '../lib/concurrency.js';
 import { summariseEncoded, type LatencySummary } from '../lib/histogram.js';
-import { createProductDatabase, startProduct, startRelay, type TargetName } from '../lib/servers.js';
+import {
+  createProductDatabase,
+  startProduct,
+  startRelay,
+  type ServerProcess,
+  type TargetName,
+} from '../lib/servers.js';
 import { median, round } from '../lib/stats.js';
 import { split, startWorkers, type WorkerPool } from '../lib/workers.js';
-import { productMessagingSetup } from '../adapters/product.js';
+import { CONVERSATIONS_PER_AGENT, productMessagingSetup } from '../adapters/product.js';
 import { fmt, plural, rotate, type Scenario, type ScenarioContext } from './types.js';
 
 export interface ChatRun {
@@ -38,12 +44,41 @@ export interface ChatRun {
   generatorLagMs: LatencySummary;
   generatorCpuShare: number[];
   serverRssBytes: number;
+  /** Starting the server (and, for the product, preparing its agents), then opening every pair. */
+  setupMs: { start: number; open: number };
+}
+
+/** What a started target gives a scenario. */
+export interface StartedTarget {
+  urls: string[];
+  prepared: unknown;
+  rss(): number;
+  stop(): Promise<void>;
+  /**
+   * Product targets only (kill -9): SIGKILL the server now, then `recover` starts it again on the same database
+   * and counts, with the adapter's `countStored`, how often each acknowledged message is stored.
+   */
+  crash?: {
+    kill(): Promise<void>;
+    recover(ackedIds: readonly string[]): Promise<CrashVerdict>;
+  };
+}
+
+export interface CrashVerdict {
+  acked: number;
+  /** Acknowledged but not in the database after the restart. */
+  missing: number;
+  /** Stored more than once (the row and a copy with the same conversation, author and client id). */
+  duplicated: number;
+  /** Starting the server again on the killed server's database until /readyz answers 200. */
+  restartMs: number;
 }
 
 export interface Target {
   name: TargetName;
   adapter: string;
-  start(): Promise<{ urls: string[]; prepared: unknown; rss(): number; stop(): Promise<void> }>;
+  /** `pairs`: how many conversations will be opened (the product prepares one agent per 50). */
+  start(options?: { pairs?: number }): Promise<StartedTarget>;
 }
 
 export function targetsFor(ctx: ScenarioContext): { targets: Target[]; notes: string[] } {
@@ -57,29 +92,49 @@ export function targetsFor(ctx: ScenarioContext): { targets: Target[]; notes: st
       },
     },
   ];
-  if (!MESSAGING_ADAPTERS.product) {
-    return {
-      targets,
-      notes: [
-        'Product not measured yet: `productMessagingAdapter` (bench/adapters/product.ts) is a stub until messaging ' +
-          'lands; the relay figures are the floor the product will be compared with.',
-      ],
-    };
-  }
   for (const dialect of ctx.dialects) {
     targets.push({
       name: dialect,
       adapter: 'product',
-      async start() {
+      async start(options = {}) {
         const database = await createProductDatabase(dialect);
-        const server = await startProduct(database);
+        let server: ServerProcess | undefined;
         const stop = async () => {
-          await server.stop();
+          await server?.stop();
           await database.dispose();
         };
         try {
-          const prepared = await productMessagingSetup.prepare?.({ urls: [server.url], databaseEnv: database.env });
-          return { urls: [server.url], prepared, rss: server.rss, stop };
+          server = await startProduct(database);
+          const urls = [server.url];
+          const prepared = await productMessagingSetup.prepare?.({
+            urls,
+            databaseEnv: database.env,
+            conversations: options.pairs,
+          });
+          return {
+            urls,
+            prepared,
+            rss: () => server?.rss() ?? NaN,
+            stop,
+            crash: {
+              kill: () => server!.kill(),
+              async recover(ackedIds) {
+                const t0 = performance.now();
+                server = undefined;
+                server = await startProduct(database);
+                const restartMs = round(performance.now() - t0, 1);
+                const counts = await productMessagingSetup.countStored!({ databaseEnv: database.env }, ackedIds);
+                let missing = 0;
+                let duplicated = 0;
+                for (const id of ackedIds) {
+                  const n = counts.get(id) ?? 0;
+                  if (n === 0) missing++;
+                  else if (n > 1) duplicated++;
+                }
+                return { acked: ackedIds.length, missing, duplicated, restartMs };
+              },
+            },
+          };
         } catch (err) {
           await stop();
           throw err;
@@ -90,32 +145,60 @@ export function targetsFor(ctx: ScenarioContext): { targets: Target[]; notes: st
   return { targets, notes: [] };
 }
 
+/** The knee: the end-to-end p99 (median of repeats) past which a target counts as saturated. */
+export const KNEE_P99_MS = 100;
+
 export const chatScenario: Scenario = {
   name: 'chat',
-  description: 'Concurrent conversations, both sides sending 0.5 msg/s of 200 bytes, open loop: latency and rates',
+  description:
+    'Concurrent conversations, both sides sending 0.5 msg/s of 200 bytes, open loop: latency, rates and the knee',
   async run(ctx) {
+    // Reported sizes (every repeat), then knee steps (one run each) while a target is still under the knee.
     const pairSizes = ctx.sizes.chatPairs ?? (ctx.quick ? [200] : [1_000, 2_000]);
-    const repeats = ctx.repeats ?? (ctx.quick ? 2 : 3);
+    const kneeSizes = ctx.sizes.chatPairs || ctx.quick ? [] : [3_000, 4_000, 6_000];
+    const repeats = ctx.repeats ?? (ctx.quick ? 1 : 2);
     const params: Omit<ChatRunParams, 'seed'> = {
       ratePerParticipant: 0.5,
       arrival: 'poisson',
       bodyBytes: 200,
       warmupMs: ctx.quick ? 1_000 : 5_000,
-      durationMs: ctx.quick ? 5_000 : 30_000,
-      drainMs: ctx.quick ? 3_000 : 10_000,
+      durationMs: ctx.quick ? 4_000 : 20_000,
+      drainMs: ctx.quick ? 2_000 : 5_000,
     };
     const workers = Math.max(2, cpus().length);
     const { targets, notes } = targetsFor(ctx);
-    const config = { pairSizes, repeats, workers, ...params, openConcurrencyPerWorker: 16 };
+    const config = {
+      pairSizes,
+      kneeSizes,
+      kneeP99Ms: KNEE_P99_MS,
+      repeats,
+      kneeRepeats: 1,
+      workers,
+      ...params,
+      openConcurrencyPerWorker: 16,
+      conversationsPerAgent: CONVERSATIONS_PER_AGENT,
+    };
     const pool = await startWorkers(workers);
     const runs: ChatRun[] = [];
+    const steps: number[] = [];
     try {
       for (const pairs of pairSizes) {
+        steps.push(pairs);
         for (let repeat = 0; repeat < repeats; repeat++) {
           for (const target of rotate(targets, repeat)) {
             ctx.log(`chat: ${pairs} pairs, repeat ${repeat + 1}/${repeats}, ${target.name}`);
             runs.push(await chatRun(pool, target, pairs, repeat, { ...params, seed: repeat + 1 }));
           }
+        }
+      }
+      for (const pairs of kneeSizes) {
+        // Only targets still under the knee (the relay too, for the ratios, while any product target is).
+        const under = targets.filter((t) => t.adapter !== 'relay' && kneeOf(runs, t.name, steps) === undefined);
+        if (under.length === 0) break;
+        steps.push(pairs);
+        for (const target of targets.filter((t) => t.adapter === 'relay' || under.includes(t))) {
+          ctx.log(`chat: knee step ${pairs} pairs, ${target.name}`);
+          runs.push(await chatRun(pool, target, pairs, 0, { ...params, seed: 1 }));
         }
       }
     } finally {
@@ -131,26 +214,59 @@ export const chatScenario: Scenario = {
         );
       }
     }
-    const summary = pairSizes.flatMap((pairs) => summarise(runs.filter((r) => r.pairs === pairs)));
+    const summary = steps.flatMap((pairs) => summarise(runs.filter((r) => r.pairs === pairs)));
+    const knees = targets.map((t) => {
+      const knee = kneeOf(runs, t.name, steps);
+      const measured = steps.filter((p) => runs.some((r) => r.target === t.name && r.pairs === p));
+      return { target: t.name, ...knee, highestUnder: knee?.below ?? measured.at(-1) ?? NaN, reached: !!knee };
+    });
+    const kneeText = knees.map((k) =>
+      k.reached
+        ? `${k.target}: p99 passes ${KNEE_P99_MS} ms between ${k.below ? fmt.int(k.below) : '0'} and ${fmt.int(k.at!)} ` +
+          `conversations (${fmt.ms(k.p99!)} at ${fmt.int(k.at!)})`
+        : `${k.target}: not reached up to ${fmt.int(k.highestUnder)} conversations`,
+    );
     const markdown = [
       `## Chats (${params.ratePerParticipant} msg/s per participant, ${params.bodyBytes} B, Poisson open loop, ` +
-        `${params.durationMs / 1000} s measured after ${params.warmupMs / 1000} s warm-up, ${plural(repeats, 'repeat')})`,
+        `${params.durationMs / 1000} s measured after ${params.warmupMs / 1000} s warm-up, ${plural(repeats, 'repeat')}` +
+        `${kneeSizes.length ? '; knee steps 1 run' : ''})`,
       '',
-      'Latencies from the intended send time (no coordinated omission); "lag" is how late the generator sent ' +
-        '(p99). Medians of repeats; × relay is the median of per-repeat ratios.',
+      'End-to-end = intended send time → receipt by the other participant (no coordinated omission); product ' +
+        `targets: a visitor and an agent (one agent per ${CONVERSATIONS_PER_AGENT} conversations), every message ` +
+        'encrypted and committed before its ack. Medians of repeats; × relay is the median of per-repeat ratios. ' +
+        '"lag" is how late the generator sent (p99).',
       '',
-      '| target | pairs | offered | acked | delivered | ack p50 / p99 | e2e p50 / p99 / p99.9 | e2e × relay p50 / p99 | lag p99 |',
+      '| target | pairs | offered | acked | delivered | e2e p50 / p90 / p99 / p99.9 / max | e2e × relay p50 / p99 | ack p99 | lag p99 |',
       '|---|---|---|---|---|---|---|---|---|',
       ...summary.map(
         (s) =>
           `| ${s.target} | ${fmt.int(s.pairs)} | ${fmt.int(s.offered)}/s | ${fmt.int(s.acked)}/s | ${fmt.int(s.delivered)}/s | ` +
-          `${fmt.ms(s.ackP50)} / ${fmt.ms(s.ackP99)} | ${fmt.ms(s.e2eP50)} / ${fmt.ms(s.e2eP99)} / ${fmt.ms(s.e2eP999)} | ` +
-          `${s.target === 'relay' ? '1 / 1' : `${fmt.ratio(s.p50Ratio)} / ${fmt.ratio(s.p99Ratio)}`} | ${fmt.ms(s.lagP99)} |`,
+          `${fmt.ms(s.e2eP50)} / ${fmt.ms(s.e2eP90)} / ${fmt.ms(s.e2eP99)} / ${fmt.ms(s.e2eP999)} / ${fmt.ms(s.e2eMax)} | ` +
+          `${s.target === 'relay' ? '1 / 1' : `${fmt.ratio(s.p50Ratio)} / ${fmt.ratio(s.p99Ratio)}`} | ${fmt.ms(s.ackP99)} | ${fmt.ms(s.lagP99)} |`,
       ),
+      '',
+      `Knee (end-to-end p99 > ${KNEE_P99_MS} ms${kneeSizes.length ? `, steps ${[...pairSizes, ...kneeSizes].map(fmt.int).join(', ')}` : ', quick run: no knee steps beyond the sizes above'}): ${kneeText.join('; ')}.`,
     ];
-    return { config, runs, summary, markdown, notes };
+    return { config, runs, summary: { rows: summary, knees }, markdown, notes };
   },
 };
+
+/** The first measured step where `target`'s median e2e p99 passes the knee, and the step before it. */
+function kneeOf(
+  runs: readonly ChatRun[],
+  target: string,
+  steps: readonly number[],
+): { at: number; p99: number; below: number | undefined } | undefined {
+  let below: number | undefined;
+  for (const pairs of steps) {
+    const mine = runs.filter((r) => r.target === target && r.pairs === pairs);
+    if (mine.length === 0) continue;
+    const p99 = median(mine.map((r) => r.e2eMs.p99));
+    if (!(p99 <= KNEE_P99_MS)) return { at: pairs, p99, below };
+    below = pairs;
+  }
+  return undefined;
+}
 
 export async function chatRun(
   pool: WorkerPool,
@@ -159,7 +275,9 @@ export async function chatRun(
   repeat: number,
   params: ChatRunParams,
 ): Promise<ChatRun> {
-  const server = await target.start();
+  const t0 = performance.now();
+  const server = await target.start({ pairs });
+  const startMs = round(performance.now() - t0);
   try {
     const shares = split(pairs, pool.size);
     const firstIndex = shares.map((_, i) => shares.slice(0, i).reduce((a, b) => a + b, 0));
@@ -176,6 +294,7 @@ export async function chatRun(
       }),
       300_000,
     );
+    const openMs = round(performance.now() - t0 - startMs);
     const timeout = params.warmupMs + params.durationMs + params.drainMs + 60_000;
     const results = await pool.all('chat.run', () => params, timeout);
     const serverRssBytes = server.rss();
@@ -218,6 +337,7 @@ export async function chatRun(
       generatorLagMs: summariseEncoded(results.map((r) => r.lag)),
       generatorCpuShare: results.map((r) => round(r.cpuShare, 2)),
       serverRssBytes,
+      setupMs: { start: startMs, open: openMs },
     };
   } finally {
     await pool.all('chat.close', () => undefined, 60_000).catch(() => undefined);
@@ -243,8 +363,10 @@ function summarise(runs: ChatRun[]) {
       ackP50: m((r) => r.ackMs.p50),
       ackP99: m((r) => r.ackMs.p99),
       e2eP50: m((r) => r.e2eMs.p50),
+      e2eP90: m((r) => r.e2eMs.p90),
       e2eP99: m((r) => r.e2eMs.p99),
       e2eP999: m((r) => r.e2eMs.p999),
+      e2eMax: m((r) => r.e2eMs.max),
       p50Ratio: ratio((r) => r.e2eMs.p50),
       p99Ratio: ratio((r) => r.e2eMs.p99),
       lagP99: m((r) => r.generatorLagMs.p99),
