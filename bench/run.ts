@@ -22,6 +22,7 @@ const HELP = `Usage: npm run bench -- [options]
   --repeats N           repeats per target (default: 3, quick 2; cold-start 10, quick 3)
   --idle-sockets N      sockets per target in the idle scenario (default 15000, quick 2000)
   --chat-pairs N[,N]    conversation counts of the chat scenario (default 1000,2000, quick 200)
+  --storm-clients N     clients of the reconnect-storm scenario (default 10000, quick 300)
   --out DIR             where to write results (default bench/results)
   --help
 
@@ -37,6 +38,7 @@ const { values } = parseArgs({
     repeats: { type: 'string' },
     'idle-sockets': { type: 'string' },
     'chat-pairs': { type: 'string' },
+    'storm-clients': { type: 'string' },
     out: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
@@ -68,11 +70,16 @@ const postgres = !values['no-postgres'] && (await postgresAvailable());
 const dialects: Dialect[] = postgres ? ['sqlite', 'postgres'] : ['sqlite'];
 const chatPairs = values['chat-pairs']?.split(',').map((v) => positive('chat-pairs', v.trim())!);
 const idleSockets = positive('idle-sockets', values['idle-sockets']);
+const stormClients = positive('storm-clients', values['storm-clients']);
 const ctx: ScenarioContext = {
   quick,
   repeats: positive('repeats', values.repeats),
   dialects,
-  sizes: { ...(idleSockets ? { idleSockets } : {}), ...(chatPairs ? { chatPairs } : {}) },
+  sizes: {
+    ...(idleSockets ? { idleSockets } : {}),
+    ...(chatPairs ? { chatPairs } : {}),
+    ...(stormClients ? { stormClients } : {}),
+  },
   log: (line) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`),
 };
 

@@ -1,11 +1,22 @@
 import { chatScenario } from './chat.js';
 import { coldStartScenario } from './cold-start.js';
 import { idleScenario } from './idle.js';
+import { reconnectStormScenario } from './reconnect-storm.js';
 import { throughputScenario } from './throughput.js';
+import { twoInstancesScenario } from './two-instances.js';
 import type { Scenario } from './types.js';
 
 /**
- * Every scenario `npm run bench` knows, in the order they run. chat and throughput run on the relay only until the
- * product's adapter exists; kill -9, two instances and reconnect storm are added here with it.
+ * Every scenario `npm run bench` knows, in the order they run: single-process start-up and memory (cold-start,
+ * idle), messaging on one instance (chat, throughput with its kill -9 check), messaging across two instances on
+ * PostgreSQL + Redis (two-instances), and N clients cut and resuming at once (reconnect-storm). Each one runs the
+ * bare relay beside the product in the same run and reports ratios to it.
  */
-export const SCENARIOS: readonly Scenario[] = [coldStartScenario, idleScenario, chatScenario, throughputScenario];
+export const SCENARIOS: readonly Scenario[] = [
+  coldStartScenario,
+  idleScenario,
+  chatScenario,
+  throughputScenario,
+  twoInstancesScenario,
+  reconnectStormScenario,
+];

@@ -8,7 +8,7 @@ export interface ScenarioContext {
   /** Databases to run the product on: sqlite, and postgres unless --no-postgres or unreachable. */
   dialects: readonly Dialect[];
   /** Size overrides from the command line (e.g. --idle-sockets 200 for the CI smoke). */
-  sizes: { idleSockets?: number; chatPairs?: number[] };
+  sizes: { idleSockets?: number; chatPairs?: number[]; stormClients?: number };
   /** Progress lines (stderr), so stdout keeps only the table. */
   log(line: string): void;
 }
