@@ -1,7 +1,9 @@
 /**
  * CI smoke of `npm run bench`: a quick run of the idle scenario at a small size and of cold-start with one
- * repeat, into a temporary folder. Asserts only that results were produced with sane shapes (finite numbers,
- * files written): timing is never asserted. Needs the built server (`npm run build`, as `npm test` does).
+ * repeat, then a tiny chat and the quick closed-loop throughput with its kill -9, each into a temporary folder.
+ * Asserts only that results were produced with sane shapes (finite numbers, files written) — timing is never
+ * asserted — and one correctness verdict: after kill -9 and a restart, every acknowledged message is stored
+ * exactly once. Needs the built server (`npm run build`, as `npm test` does).
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -13,21 +15,32 @@ import { projectRoot } from '../src/core/paths.js';
 import { assertBuilt } from '../test/harness/spawn-server.js';
 
 const SOCKETS = 200;
+const PAIRS = 20;
 const out = mkdtempSync(join(tmpdir(), 'sc-bench-smoke-'));
-afterAll(() => rmSync(out, { recursive: true, force: true }));
+const messagingOut = mkdtempSync(join(tmpdir(), 'sc-bench-smoke-messaging-'));
+afterAll(() => {
+  rmSync(out, { recursive: true, force: true });
+  rmSync(messagingOut, { recursive: true, force: true });
+});
 
 const finite = (n: unknown) => typeof n === 'number' && Number.isFinite(n);
+
+function bench(args: string[], timeout: number) {
+  return promisify(execFile)(process.execPath, ['--import', 'tsx', join(projectRoot(), 'bench', 'run.ts'), ...args], {
+    cwd: projectRoot(),
+    maxBuffer: 16 * 1024 * 1024,
+    timeout,
+  });
+}
 
 describe('npm run bench (smoke)', () => {
   it('writes JSON and Markdown results for idle and cold-start', { timeout: 120_000 }, async () => {
     assertBuilt();
-    const args = ['--import', 'tsx', join(projectRoot(), 'bench', 'run.ts'), '--quick', '--scenario', 'idle'];
-    args.push('--scenario', 'cold-start', '--idle-sockets', String(SOCKETS), '--repeats', '1', '--out', out);
-    const { stdout } = await promisify(execFile)(process.execPath, args, {
-      cwd: projectRoot(),
-      maxBuffer: 16 * 1024 * 1024,
-      timeout: 110_000,
-    });
+    const args = ['--quick', '--scenario', 'idle', '--scenario', 'cold-start'];
+    const { stdout } = await bench(
+      [...args, '--idle-sockets', String(SOCKETS), '--repeats', '1', '--out', out],
+      110_000,
+    );
 
     const files = readdirSync(out);
     const jsonFile = files.find((f) => f.endsWith('-quick.json'));
@@ -68,4 +81,79 @@ describe('npm run bench (smoke)', () => {
       expect(finite(s.restartMs.p50)).toBe(true);
     }
   });
+
+  it(
+    'runs chat and closed-loop throughput against the relay and the product, and survives kill -9',
+    { timeout: 120_000 },
+    async () => {
+      assertBuilt();
+      const { stdout } = await bench(
+        [
+          '--quick',
+          '--scenario',
+          'chat',
+          '--scenario',
+          'throughput',
+          '--chat-pairs',
+          String(PAIRS),
+          '--repeats',
+          '1',
+          '--out',
+          messagingOut,
+        ],
+        110_000,
+      );
+      expect(stdout).toContain('## Chats');
+      expect(stdout).toContain('## Throughput');
+      const jsonFile = readdirSync(messagingOut).find((f) => f.endsWith('-quick.json'));
+      expect(jsonFile).toBeDefined();
+      const result = JSON.parse(readFileSync(join(messagingOut, jsonFile!), 'utf8'));
+      const targets = ['relay', ...(result.dialects as string[])];
+
+      const chat = result.scenarios.chat;
+      expect(chat.error).toBeUndefined();
+      expect(chat.runs.map((r: { target: string }) => r.target).sort()).toEqual([...targets].sort());
+      for (const run of chat.runs) {
+        expect(run.pairs).toBe(PAIRS);
+        expect(run.opened).toBe(PAIRS);
+        expect(run.counts.sent).toBeGreaterThan(0);
+        // Correctness, not timing: nothing arrives twice or at the wrong participant.
+        expect(run.counts.duplicates).toBe(0);
+        expect(run.counts.misdelivered).toBe(0);
+        for (const n of [run.offeredPerSecond, run.achieved.ackedPerSecond, run.ackMs.count, run.serverRssBytes]) {
+          expect(finite(n)).toBe(true);
+        }
+      }
+      for (const row of chat.summary.rows) {
+        expect(targets).toContain(row.target);
+        expect(finite(row.e2eP99)).toBe(true);
+        if (row.target !== 'relay') expect(finite(row.p99Ratio)).toBe(true);
+      }
+      expect(chat.summary.knees.map((k: { target: string }) => k.target).sort()).toEqual([...targets].sort());
+
+      const throughput = result.scenarios.throughput;
+      expect(throughput.error).toBeUndefined();
+      expect(throughput.runs.map((r: { target: string }) => r.target).sort()).toEqual([...targets].sort());
+      for (const run of throughput.runs) {
+        expect(run.opened).toBe(run.pairs);
+        expect(run.ackedPerSecond).toBeGreaterThan(0);
+        expect(finite(run.ackMs.p99)).toBe(true);
+        expect(run.counts.duplicates).toBe(0);
+        expect(run.counts.misdelivered).toBe(0);
+        if (run.target === 'relay') {
+          expect(run.kill).toBeUndefined();
+          continue;
+        }
+        // kill -9 mid-run, restart on the same database: every acknowledged message stored exactly once.
+        expect(run.kill.acked).toBeGreaterThan(0);
+        expect(run.kill.missing).toBe(0);
+        expect(run.kill.duplicated).toBe(0);
+        expect(finite(run.kill.restartMs)).toBe(true);
+      }
+      for (const row of throughput.summary.rows) {
+        expect(finite(row.acked)).toBe(true);
+        if (row.target !== 'relay') expect(finite(row.ratio)).toBe(true);
+      }
+    },
+  );
 });

@@ -105,13 +105,16 @@ export const chatTasks = {
     concurrency: number;
     prepared?: unknown;
     timeoutMs: number;
+    /** Keep the pairs already open and add these (a ramp of conversation counts on one server). */
+    append?: boolean;
   }): Promise<PhaseResult> => {
     const adapter = MESSAGING_ADAPTERS[p.adapter];
     if (!adapter) throw new Error(`no messaging adapter "${p.adapter}"`);
-    disconnects = new ErrorTally();
+    if (!p.append) disconnects = new ErrorTally();
     const errors = new ErrorTally();
     const latency = newHistogram();
-    const opened: [Participant, Participant][] = [];
+    const opened: [Participant, Participant][] = p.append ? pairs : [];
+    const base = opened.length;
     const started = performance.now();
     await forEachBounded(p.pairs, p.concurrency, async (i) => {
       const t0 = performance.now();
@@ -130,9 +133,10 @@ export const chatTasks = {
         errors.add(errorMessage(err));
       }
     });
+    const ok = opened.length - base;
     pairs = opened;
     const result = {
-      ok: opened.length,
+      ok,
       failed: errors.total,
       errors: errors.counts,
       ms: performance.now() - started,

@@ -153,18 +153,19 @@ export const chatScenario: Scenario = {
   description:
     'Concurrent conversations, both sides sending 0.5 msg/s of 200 bytes, open loop: latency, rates and the knee',
   async run(ctx) {
-    // Reported sizes (every repeat), then knee steps (one run each) while a target is still under the knee.
-    const pairSizes = ctx.sizes.chatPairs ?? (ctx.quick ? [200] : [1_000, 2_000]);
-    const kneeSizes = ctx.sizes.chatPairs || ctx.quick ? [] : [3_000, 4_000, 6_000];
+    // Reported sizes: every repeat. Knee steps (first repeat only, shorter): below, between and above them.
+    const pairSizes = ctx.sizes.chatPairs ?? (ctx.quick ? [100] : [1_000, 2_000]);
+    const kneeSizes = ctx.sizes.chatPairs || ctx.quick ? [] : [500, 3_000, 4_000];
     const repeats = ctx.repeats ?? (ctx.quick ? 1 : 2);
     const params: Omit<ChatRunParams, 'seed'> = {
       ratePerParticipant: 0.5,
       arrival: 'poisson',
       bodyBytes: 200,
-      warmupMs: ctx.quick ? 1_000 : 5_000,
-      durationMs: ctx.quick ? 4_000 : 20_000,
-      drainMs: ctx.quick ? 2_000 : 5_000,
+      warmupMs: ctx.quick ? 500 : 5_000,
+      durationMs: ctx.quick ? 2_500 : 20_000,
+      drainMs: ctx.quick ? 1_500 : 5_000,
     };
+    const kneeParams = { ...params, warmupMs: 3_000, durationMs: 10_000 };
     const workers = Math.max(2, cpus().length);
     const { targets, notes } = targetsFor(ctx);
     const config = {
@@ -175,30 +176,35 @@ export const chatScenario: Scenario = {
       kneeRepeats: 1,
       workers,
       ...params,
+      kneeStep: { warmupMs: kneeParams.warmupMs, durationMs: kneeParams.durationMs },
       openConcurrencyPerWorker: 16,
       conversationsPerAgent: CONVERSATIONS_PER_AGENT,
+      ramp: 'one server per target and repeat; each step opens the extra conversations and measures all of them',
     };
     const pool = await startWorkers(workers);
     const runs: ChatRun[] = [];
-    const steps: number[] = [];
     try {
-      for (const pairs of pairSizes) {
-        steps.push(pairs);
-        for (let repeat = 0; repeat < repeats; repeat++) {
-          for (const target of rotate(targets, repeat)) {
-            ctx.log(`chat: ${pairs} pairs, repeat ${repeat + 1}/${repeats}, ${target.name}`);
-            runs.push(await chatRun(pool, target, pairs, repeat, { ...params, seed: repeat + 1 }));
-          }
-        }
-      }
-      for (const pairs of kneeSizes) {
-        // Only targets still under the knee (the relay too, for the ratios, while any product target is).
-        const under = targets.filter((t) => t.adapter !== 'relay' && kneeOf(runs, t.name, steps) === undefined);
-        if (under.length === 0) break;
-        steps.push(pairs);
-        for (const target of targets.filter((t) => t.adapter === 'relay' || under.includes(t))) {
-          ctx.log(`chat: knee step ${pairs} pairs, ${target.name}`);
-          runs.push(await chatRun(pool, target, pairs, 0, { ...params, seed: 1 }));
+      for (let repeat = 0; repeat < repeats; repeat++) {
+        const sizes = repeat === 0 ? [...new Set([...pairSizes, ...kneeSizes])].sort((a, b) => a - b) : pairSizes;
+        // The relay goes last in the knee repeat, so it ramps only as far as a product target did.
+        const order = repeat === 0 ? [...targets.filter((t) => t.adapter !== 'relay'), targets[0]!] : targets;
+        let furthest = 0;
+        for (const target of repeat === 0 ? order : rotate(order, repeat)) {
+          const steps = sizes
+            .filter((p) => target.adapter !== 'relay' || repeat > 0 || p <= Math.max(furthest, ...pairSizes))
+            .map((pairs) => ({
+              pairs,
+              params: { ...(pairSizes.includes(pairs) ? params : kneeParams), seed: repeat + 1 },
+            }));
+          const mine = await chatRamp(pool, target, repeat, steps, (run) => {
+            ctx.log(
+              `chat: ${target.name}, ${run.pairs} pairs, repeat ${repeat + 1}/${repeats}: e2e p99 ${fmt.ms(run.e2eMs.p99)}`,
+            );
+            // Past the knee and past the reported sizes: nothing more to learn from this ramp.
+            return run.e2eMs.p99 <= KNEE_P99_MS || run.pairs < Math.max(...pairSizes);
+          });
+          if (target.adapter !== 'relay') furthest = Math.max(furthest, ...mine.map((r) => r.pairs));
+          runs.push(...mine);
         }
       }
     } finally {
@@ -214,6 +220,7 @@ export const chatScenario: Scenario = {
         );
       }
     }
+    const steps = [...new Set(runs.map((r) => r.pairs))].sort((a, b) => a - b);
     const summary = steps.flatMap((pairs) => summarise(runs.filter((r) => r.pairs === pairs)));
     const knees = targets.map((t) => {
       const knee = kneeOf(runs, t.name, steps);
@@ -222,30 +229,41 @@ export const chatScenario: Scenario = {
     });
     const kneeText = knees.map((k) =>
       k.reached
-        ? `${k.target}: p99 passes ${KNEE_P99_MS} ms between ${k.below ? fmt.int(k.below) : '0'} and ${fmt.int(k.at!)} ` +
-          `conversations (${fmt.ms(k.p99!)} at ${fmt.int(k.at!)})`
-        : `${k.target}: not reached up to ${fmt.int(k.highestUnder)} conversations`,
+        ? `${k.target}: p99 passes ${KNEE_P99_MS} ms between ${k.below ? fmt.int(k.below) : '0'} and ` +
+          `${fmt.int(k.at!)} conversations (${fmt.ms(k.p99!)} at ${fmt.int(k.at!)})`
+        : `${k.target}: not reached up to ${fmt.int(k.highestUnder)} conversations (the largest step measured)`,
     );
+    const allSteps = [...new Set([...pairSizes, ...kneeSizes])].sort((a, b) => a - b);
     const markdown = [
       `## Chats (${params.ratePerParticipant} msg/s per participant, ${params.bodyBytes} B, Poisson open loop, ` +
         `${params.durationMs / 1000} s measured after ${params.warmupMs / 1000} s warm-up, ${plural(repeats, 'repeat')}` +
-        `${kneeSizes.length ? '; knee steps 1 run' : ''})`,
+        `${
+          kneeSizes.length
+            ? `; knee-only steps ${kneeSizes
+                .filter((p) => !pairSizes.includes(p))
+                .map(fmt.int)
+                .join(', ')}: first repeat, ${kneeParams.durationMs / 1000} s`
+            : ''
+        })`,
       '',
       'End-to-end = intended send time → receipt by the other participant (no coordinated omission); product ' +
         `targets: a visitor and an agent (one agent per ${CONVERSATIONS_PER_AGENT} conversations), every message ` +
-        'encrypted and committed before its ack. Medians of repeats; × relay is the median of per-repeat ratios. ' +
-        '"lag" is how late the generator sent (p99).',
+        'encrypted and committed before its ack. Each target ramps up the conversation count on one server per ' +
+        'repeat. Medians of repeats; × relay is the median of per-repeat ratios. "lag" is how late the generator ' +
+        'sent (p99).',
       '',
-      '| target | pairs | offered | acked | delivered | e2e p50 / p90 / p99 / p99.9 / max | e2e × relay p50 / p99 | ack p99 | lag p99 |',
-      '|---|---|---|---|---|---|---|---|---|',
+      '| target | pairs | runs | offered | acked | delivered | e2e p50 / p90 / p99 / p99.9 / max | e2e × relay p50 / p99 | ack p99 | lag p99 |',
+      '|---|---|---|---|---|---|---|---|---|---|',
       ...summary.map(
         (s) =>
-          `| ${s.target} | ${fmt.int(s.pairs)} | ${fmt.int(s.offered)}/s | ${fmt.int(s.acked)}/s | ${fmt.int(s.delivered)}/s | ` +
+          `| ${s.target} | ${fmt.int(s.pairs)} | ${s.runs} | ${fmt.int(s.offered)}/s | ${fmt.int(s.acked)}/s | ${fmt.int(s.delivered)}/s | ` +
           `${fmt.ms(s.e2eP50)} / ${fmt.ms(s.e2eP90)} / ${fmt.ms(s.e2eP99)} / ${fmt.ms(s.e2eP999)} / ${fmt.ms(s.e2eMax)} | ` +
           `${s.target === 'relay' ? '1 / 1' : `${fmt.ratio(s.p50Ratio)} / ${fmt.ratio(s.p99Ratio)}`} | ${fmt.ms(s.ackP99)} | ${fmt.ms(s.lagP99)} |`,
       ),
       '',
-      `Knee (end-to-end p99 > ${KNEE_P99_MS} ms${kneeSizes.length ? `, steps ${[...pairSizes, ...kneeSizes].map(fmt.int).join(', ')}` : ', quick run: no knee steps beyond the sizes above'}): ${kneeText.join('; ')}.`,
+      `Knee (end-to-end p99 > ${KNEE_P99_MS} ms; steps ${allSteps.map(fmt.int).join(', ')}` +
+        `${kneeSizes.length ? ', a ramp stops at the first step past the knee' : ', no knee steps in this run'}): ` +
+        `${kneeText.join('; ')}.`,
     ];
     return { config, runs, summary: { rows: summary, knees }, markdown, notes };
   },
@@ -268,6 +286,7 @@ function kneeOf(
   return undefined;
 }
 
+/** One target on a fresh server: open `pairs` conversations, measure them, close everything. */
 export async function chatRun(
   pool: WorkerPool,
   target: Target,
@@ -275,74 +294,109 @@ export async function chatRun(
   repeat: number,
   params: ChatRunParams,
 ): Promise<ChatRun> {
+  const [run] = await chatRamp(pool, target, repeat, [{ pairs, params }]);
+  return run!;
+}
+
+/**
+ * One target on one fresh server, ramping up: each step opens the conversations it adds to those already open and
+ * measures them all. Stops after a step when `goOn(run)` says so.
+ */
+export async function chatRamp(
+  pool: WorkerPool,
+  target: Target,
+  repeat: number,
+  steps: readonly { pairs: number; params: ChatRunParams }[],
+  goOn: (run: ChatRun) => boolean = () => true,
+): Promise<ChatRun[]> {
   const t0 = performance.now();
-  const server = await target.start({ pairs });
+  const server = await target.start({ pairs: Math.max(...steps.map((s) => s.pairs)) });
   const startMs = round(performance.now() - t0);
+  const runs: ChatRun[] = [];
   try {
-    const shares = split(pairs, pool.size);
-    const firstIndex = shares.map((_, i) => shares.slice(0, i).reduce((a, b) => a + b, 0));
-    const opened = await pool.all(
-      'chat.open',
-      (i) => ({
-        adapter: target.adapter,
-        urls: server.urls,
-        pairs: shares[i]!,
-        firstIndex: firstIndex[i]!,
-        concurrency: 16,
-        prepared: server.prepared,
-        timeoutMs: 30_000,
-      }),
-      300_000,
-    );
-    const openMs = round(performance.now() - t0 - startMs);
-    const timeout = params.warmupMs + params.durationMs + params.drainMs + 60_000;
-    const results = await pool.all('chat.run', () => params, timeout);
-    const serverRssBytes = server.rss();
+    let open = 0;
+    const openFailures: Record<string, number>[] = [];
+    for (const { pairs, params } of steps) {
+      const t1 = performance.now();
+      const shares = split(pairs - open, pool.size);
+      const firstIndex = shares.map((_, i) => open + shares.slice(0, i).reduce((a, b) => a + b, 0));
+      const opened = await pool.all(
+        'chat.open',
+        (i) => ({
+          adapter: target.adapter,
+          urls: server.urls,
+          pairs: shares[i]!,
+          firstIndex: firstIndex[i]!,
+          concurrency: 16,
+          prepared: server.prepared,
+          timeoutMs: 30_000,
+          append: open > 0,
+        }),
+        600_000,
+      );
+      open = pairs;
+      openFailures.push(...opened.map((r) => r.errors));
+      const openMs = round(performance.now() - t1);
+      const timeout = params.warmupMs + params.durationMs + params.drainMs + 60_000;
+      const results = await pool.all('chat.run', () => params, timeout);
+      const run = chatRunOf(target, repeat, pairs, params, results, ErrorTally.merge(openFailures));
+      runs.push({ ...run, serverRssBytes: server.rss(), setupMs: { start: runs.length ? 0 : startMs, open: openMs } });
+      if (!goOn(runs.at(-1)!)) break;
+    }
     await pool.all('chat.close', () => undefined, 60_000);
-    const sum = (f: (r: ChatRunResult) => number) => results.reduce((s, r) => s + f(r), 0);
-    const seconds = params.durationMs / 1000;
-    const openedPairs = opened.reduce((s, r) => s + r.ok, 0);
-    return {
-      repeat,
-      target: target.name,
-      pairs,
-      opened: openedPairs,
-      openFailures: ErrorTally.merge(opened.map((r) => r.errors)),
-      offeredPerSecond: round(params.ratePerParticipant * 2 * openedPairs, 1),
-      achieved: {
-        sentPerSecond: round(sum((r) => r.sent) / seconds),
-        ackedPerSecond: round(sum((r) => r.acked) / seconds),
-        deliveredPerSecond: round(sum((r) => r.received) / seconds),
-        ackedInWindowPerSecond: round(sum((r) => r.ackedInWindow) / seconds),
-        deliveredInWindowPerSecond: round(sum((r) => r.receivedInWindow) / seconds),
-      },
-      counts: {
-        pairs: sum((r) => r.pairs),
-        offered: sum((r) => r.offered),
-        sent: sum((r) => r.sent),
-        acked: sum((r) => r.acked),
-        received: sum((r) => r.received),
-        ackedInWindow: sum((r) => r.ackedInWindow),
-        receivedInWindow: sum((r) => r.receivedInWindow),
-        unacked: sum((r) => r.unacked),
-        undelivered: sum((r) => r.undelivered),
-        duplicates: sum((r) => r.duplicates),
-        misdelivered: sum((r) => r.misdelivered),
-        unexpected: sum((r) => r.unexpected),
-      },
-      sendErrors: ErrorTally.merge(results.map((r) => r.sendErrors)),
-      disconnects: ErrorTally.merge(results.map((r) => r.disconnects)),
-      ackMs: summariseEncoded(results.map((r) => r.ack)),
-      e2eMs: summariseEncoded(results.map((r) => r.e2e)),
-      generatorLagMs: summariseEncoded(results.map((r) => r.lag)),
-      generatorCpuShare: results.map((r) => round(r.cpuShare, 2)),
-      serverRssBytes,
-      setupMs: { start: startMs, open: openMs },
-    };
+    return runs;
   } finally {
     await pool.all('chat.close', () => undefined, 60_000).catch(() => undefined);
     await server.stop();
   }
+}
+
+function chatRunOf(
+  target: Target,
+  repeat: number,
+  pairs: number,
+  params: ChatRunParams,
+  results: ChatRunResult[],
+  openFailures: Record<string, number>,
+): Omit<ChatRun, 'serverRssBytes' | 'setupMs'> {
+  const sum = (f: (r: ChatRunResult) => number) => results.reduce((s, r) => s + f(r), 0);
+  const seconds = params.durationMs / 1000;
+  const openedPairs = sum((r) => r.pairs);
+  return {
+    repeat,
+    target: target.name,
+    pairs,
+    opened: openedPairs,
+    openFailures,
+    offeredPerSecond: round(params.ratePerParticipant * 2 * openedPairs, 1),
+    achieved: {
+      sentPerSecond: round(sum((r) => r.sent) / seconds),
+      ackedPerSecond: round(sum((r) => r.acked) / seconds),
+      deliveredPerSecond: round(sum((r) => r.received) / seconds),
+      ackedInWindowPerSecond: round(sum((r) => r.ackedInWindow) / seconds),
+      deliveredInWindowPerSecond: round(sum((r) => r.receivedInWindow) / seconds),
+    },
+    counts: {
+      pairs: openedPairs,
+      offered: sum((r) => r.offered),
+      sent: sum((r) => r.sent),
+      acked: sum((r) => r.acked),
+      received: sum((r) => r.received),
+      ackedInWindow: sum((r) => r.ackedInWindow),
+      receivedInWindow: sum((r) => r.receivedInWindow),
+      unacked: sum((r) => r.unacked),
+      undelivered: sum((r) => r.undelivered),
+      duplicates: sum((r) => r.duplicates),
+      misdelivered: sum((r) => r.misdelivered),
+      unexpected: sum((r) => r.unexpected),
+    },
+    sendErrors: ErrorTally.merge(results.map((r) => r.sendErrors)),
+    disconnects: ErrorTally.merge(results.map((r) => r.disconnects)),
+    ackMs: summariseEncoded(results.map((r) => r.ack)),
+    e2eMs: summariseEncoded(results.map((r) => r.e2e)),
+    generatorLagMs: summariseEncoded(results.map((r) => r.lag)),
+    generatorCpuShare: results.map((r) => round(r.cpuShare, 2)),
+  };
 }
 
 function summarise(runs: ChatRun[]) {
