@@ -98,10 +98,16 @@ async function killChild(child: ChildProcess): Promise<void> {
 
 /** Spawns `node <args>` through `sh` so the open-file limit can be raised first (`exec` keeps the pid). */
 function spawnNode(args: string[], env: Record<string, string>): { child: ChildProcess; output: () => string } {
-  const quoted = [process.execPath, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  // Profiling the servers: BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" (docs/benchmarks.md).
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const quoted = [process.execPath, ...nodeArgs, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   const child = spawn('sh', ['-c', `${ulimitPrefix(WANTED_FILE_LIMIT)}exec ${quoted}`], {
     cwd: projectRoot(),
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   track(child);

@@ -4,7 +4,7 @@ import { newId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
 import { consumeOrThrow } from '../../core/rate-limiter.js';
 import { isUniqueViolation, type Db, type Dialect } from '../../db/database.js';
-import { inTransaction, type Tx, type UnitOfWork } from '../../db/transaction.js';
+import { inTransaction, type UnitOfWork } from '../../db/transaction.js';
 import { domainEvent, type ConversationChangedPayload } from '../../events/domain-events.js';
 import type { EventBus } from '../../events/event-bus.js';
 import type { ConversationView, MessageView, StaffConversationView } from '../../shared/conversations.js';
@@ -108,7 +108,7 @@ export class ConversationService {
   /** The conversation if `principal` may write in it now (open; staff must have joined); else the refusal. */
   async requireWritable(principal: PublicPrincipal | StaffPrincipal, id: string): Promise<ConversationRow> {
     const row = await this.requireReadable(principal, id);
-    await this.writeCheck(principal)(row, this.deps.db);
+    await this.writeCheck(principal)(row, this.isParticipantNow);
     return row;
   }
 
@@ -395,7 +395,7 @@ export class ConversationService {
     const conversation = await this.requireReadable(principal, conversationId);
     const isNote = principal.kind === 'staff' && input.note === true;
     const check = this.writeCheck(principal);
-    await check(conversation, this.deps.db);
+    await check(conversation, this.isParticipantNow);
     const attachmentIds = input.attachmentIds ?? [];
     if (input.text === '' && attachmentIds.length === 0) {
       // The wire schemas refuse this already; services keep their own rules.
@@ -429,7 +429,7 @@ export class ConversationService {
     // Checked again on the locked row inside the commit: the conversation may have closed meanwhile.
     const result = await this.deps.writer.append({
       message,
-      check: (row, trx) => check(row, trx),
+      check: (row, reader) => check(row, (id, userId) => reader.isParticipant(id, userId)),
       attachmentIds,
     });
     const viewer: Viewer = { side: principal.kind === 'staff' ? 'staff' : 'public', principal };
@@ -447,11 +447,14 @@ export class ConversationService {
     return { message: presentMessage(result.message, text, viewer.side, true, files)!, duplicate: result.duplicate };
   }
 
+  private readonly isParticipantNow = async (conversationId: string, userId: string): Promise<boolean> =>
+    Boolean(await findParticipant(this.deps.db, conversationId, userId));
+
   /** Who may write: the owner while it is open; staff only after joining, while it is open. */
   private writeCheck(principal: PublicPrincipal | StaffPrincipal) {
-    return async (c: ConversationRow, q: Db | Tx) => {
+    return async (c: ConversationRow, isParticipant: (conversationId: string, userId: string) => Promise<boolean>) => {
       if (!OPEN.includes(c.status)) throw new AppError('conversation_closed');
-      if (principal.kind === 'staff' && !(await findParticipant(q, c.id, principal.userId))) {
+      if (principal.kind === 'staff' && !(await isParticipant(c.id, principal.userId))) {
         throw new AppError('not_a_participant');
       }
     };

@@ -15,6 +15,7 @@ import { attachmentEventItems } from '../attachments/attachment.service.js';
 import {
   findByClientIds,
   insertMessages,
+  listParticipants,
   lockConversations,
   updateConversation,
   type ConversationRow,
@@ -35,10 +36,17 @@ export interface NewMessage {
   createdAt: number;
 }
 
+/** What a permission re-check may read inside the writer's transaction, shared by the whole batch. */
+export interface BatchReader {
+  trx: Tx;
+  /** Whether the staff member is a participant; the batch's participants are read in one query, once. */
+  isParticipant(conversationId: string, userId: string): Promise<boolean>;
+}
+
 export interface AppendRequest {
   message: NewMessage;
   /** Re-checks permission on the locked conversation row, inside the transaction. Throw AppError to refuse. */
-  check?: (conversation: ConversationRow, trx: Tx) => void | Promise<void>;
+  check?: (conversation: ConversationRow, reader: BatchReader) => void | Promise<void>;
   /**
    * Uploads (by the message's author, in its conversation) to bind to the message in the same transaction. The
    * claim is guarded by `message_id IS NULL` on the locked conversation, so two messages never share a file:
@@ -242,6 +250,7 @@ export class MessageWriter {
     const existing = new Map<string, MessageRow>();
     for (const row of await findByClientIds(uow.trx, dedupeKeys)) existing.set(keyOf(row), row);
 
+    const reader = batchReader(uow.trx, ids);
     const outcomes: (AppendResult | Error)[] = [];
     const fresh: MessageRow[] = [];
     const attachmentsOf = new Map<MessageRow, AttachmentRow[]>();
@@ -261,7 +270,7 @@ export class MessageWriter {
       }
       let attachments: AttachmentRow[];
       try {
-        await request.check?.(conversation, uow.trx);
+        await request.check?.(conversation, reader);
         attachments = await claimFor(uow.trx, m, request.attachmentIds ?? []);
       } catch (err) {
         outcomes.push(err instanceof Error ? err : new Error(String(err)));
@@ -290,6 +299,24 @@ export class MessageWriter {
       await new Promise((r) => setTimeout(r, 5));
     }
   }
+}
+
+/**
+ * Participants of every conversation in the batch, read with one query the first time a check asks (a batch of
+ * agent messages used to cost one round trip per message while the transaction held its locks).
+ */
+function batchReader(trx: Tx, conversationIds: string[]): BatchReader {
+  let participants: Promise<Set<string>> | undefined;
+  return {
+    trx,
+    async isParticipant(conversationId, userId) {
+      participants ??= listParticipants(trx, conversationIds).then(
+        (rows) =>
+          new Set(rows.map((r) => keyOf({ conversationId: r.conversationId, authorId: r.userId, clientMsgId: null }))),
+      );
+      return (await participants).has(keyOf({ conversationId, authorId: userId, clientMsgId: null }));
+    },
+  };
 }
 
 /** Binds the message's uploads to it (see AppendRequest.attachmentIds); the rows, for the event. */
