@@ -154,7 +154,7 @@ export const chatScenario: Scenario = {
     'Concurrent conversations, both sides sending 0.5 msg/s of 200 bytes, open loop: latency, rates and the knee',
   async run(ctx) {
     // Reported sizes: every repeat. Knee steps (first repeat only, shorter): below, between and above them.
-    const pairSizes = ctx.sizes.chatPairs ?? (ctx.quick ? [100] : [1_000, 2_000]);
+    const pairSizes = ctx.sizes.chatPairs ?? (ctx.quick ? [60] : [1_000, 2_000]);
     const kneeSizes = ctx.sizes.chatPairs || ctx.quick ? [] : [500, 3_000, 4_000];
     const repeats = ctx.repeats ?? (ctx.quick ? 1 : 2);
     const params: Omit<ChatRunParams, 'seed'> = {
@@ -162,7 +162,7 @@ export const chatScenario: Scenario = {
       arrival: 'poisson',
       bodyBytes: 200,
       warmupMs: ctx.quick ? 500 : 5_000,
-      durationMs: ctx.quick ? 2_500 : 20_000,
+      durationMs: ctx.quick ? 2_000 : 20_000,
       drainMs: ctx.quick ? 1_500 : 5_000,
     };
     const kneeParams = { ...params, warmupMs: 3_000, durationMs: 10_000 };

@@ -43,13 +43,13 @@ export const throughputScenario: Scenario = {
   name: 'throughput',
   description: 'Closed-loop senders: acknowledged messages per second, then kill -9 and a stored-exactly-once check',
   async run(ctx) {
-    const pairs = ctx.quick ? 20 : 100;
+    const pairs = ctx.quick ? 10 : 100;
     const repeats = ctx.repeats ?? (ctx.quick ? 1 : 2);
     const params: ClosedRunParams = {
       bodyBytes: 200,
-      warmupMs: ctx.quick ? 500 : 2_000,
-      durationMs: ctx.quick ? 2_000 : 10_000,
-      tailMs: ctx.quick ? 1_000 : 3_000,
+      warmupMs: ctx.quick ? 300 : 2_000,
+      durationMs: ctx.quick ? 1_500 : 10_000,
+      tailMs: ctx.quick ? 1_000 : 4_000,
       drainMs: ctx.quick ? 2_000 : 5_000,
       collectIds: false,
     };
