@@ -1,4 +1,6 @@
+import { statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../core/clock.js';
 import { createLogger } from '../core/logger.js';
@@ -48,6 +50,23 @@ describeEachDialect('database layer', (dialect) => {
       .executeTakeFirstOrThrow();
     expect(n).toBe(1);
     await handle.db.deleteFrom('locks').execute();
+  });
+
+  it('leaves no statement timeout behind on pooled connections after a readiness ping', async () => {
+    await handle.ping(200);
+    // Every pooled connection (five) must still run a query longer than the ping's timeout.
+    const slow = dialect === 'postgres' ? sql`select pg_sleep(0.4)` : sql`select 1`;
+    await Promise.all(Array.from({ length: 5 }, () => slow.execute(handle.db)));
+  });
+
+  it.runIf(dialect === 'sqlite')('keeps the SQLite files readable by their owner only', async () => {
+    const database = await createTestDatabase('sqlite');
+    const file = database.url.slice(7);
+    const own = createDb({ kind: 'sqlite', file, synchronous: 'FULL' }, silent);
+    await sql`create table t (x integer)`.execute(own.db);
+    for (const f of [file, `${file}-wal`]) expect(statSync(f).mode & 0o077).toBe(0);
+    await own.close();
+    await database.drop();
   });
 
   it('gives a lease lock to one holder at a time and lets it be taken over when it expires', async () => {

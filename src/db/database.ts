@@ -2,7 +2,7 @@
  * One typed query layer (Kysely) over two real databases: better-sqlite3 (embedded default) and PostgreSQL.
  * Dialect differences in returned values are settled here and in schema.ts, nowhere else.
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
@@ -42,9 +42,11 @@ export function createDb(config: DatabaseConfig, logger: Logger): DatabaseHandle
 }
 
 function createSqlite(config: Extract<DatabaseConfig, { kind: 'sqlite' }>, logger: Logger): DatabaseHandle {
-  mkdirSync(dirname(config.file), { recursive: true });
+  mkdirSync(dirname(config.file), { recursive: true, mode: 0o700 });
   let native: SqliteDatabase.Database;
   try {
+    // Owner-only: SQLite gives the -wal and -shm files the database file's permissions.
+    if (!existsSync(config.file)) closeSync(openSync(config.file, 'a', 0o600));
     native = new SqliteDatabase(config.file);
   } catch (err) {
     throw new DatabaseStartError(`Cannot open SQLite database ${config.file}: ${(err as Error).message}`);
@@ -117,11 +119,16 @@ function createPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }>, l
     async ping(timeoutMs = 2_000) {
       const client = await pool.connect();
       try {
-        await client.query({ text: `set statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}` });
+        // SET LOCAL: the timeout ends with this transaction, never staying on the pooled connection.
+        await client.query('begin');
+        await client.query({ text: `set local statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}` });
         await client.query('select 1');
-      } finally {
-        client.release();
+        await client.query('commit');
+      } catch (err) {
+        client.release(err as Error); // drops the connection: its state is unknown
+        throw err;
       }
+      client.release();
     },
     async close() {
       await db.destroy();
