@@ -162,7 +162,7 @@ export const chatScenario: Scenario = {
       arrival: 'poisson',
       bodyBytes: 200,
       warmupMs: ctx.quick ? 500 : 5_000,
-      durationMs: ctx.quick ? 2_000 : 20_000,
+      durationMs: ctx.quick ? 2_000 : 15_000,
       drainMs: ctx.quick ? 1_500 : 5_000,
     };
     const kneeParams = { ...params, warmupMs: 3_000, durationMs: 10_000 };
