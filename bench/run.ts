@@ -24,7 +24,7 @@ const HELP = `Usage: npm run bench -- [options]
   --idle-sockets N      sockets per target in the idle scenario (default 15000, quick 2000)
   --chat-pairs N[,N]    conversation counts of the chat scenario (default 1000,2000 plus knee steps,
                         quick 60; given sizes run without knee steps)
-  --storm-clients N     clients of the reconnect-storm scenario (default 10000, quick 300)
+  --storm-clients N     clients of the reconnect-storm scenario (default 10000, quick 200)
   --out DIR             where to write results (default bench/results)
   --help
 

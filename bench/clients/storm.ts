@@ -210,7 +210,14 @@ export interface StormReconnectResult {
   resume: string;
   /** This worker's time until its last client resumed (or gave up). */
   allMs: number;
+  /** CPU this worker used meanwhile, as a share of one core (near 1: the client side set the pace). */
+  cpuShare: number;
 }
+
+const cpuShareSince = (before: NodeJS.CpuUsage, ms: number) => {
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000 / Math.max(1, ms);
+};
 
 export interface StormVerifyResult {
   clients: number;
@@ -326,6 +333,7 @@ export const stormTasks = {
     let retries = 0;
     let multiPage = 0;
     let caughtUp = 0;
+    const cpu = process.cpuUsage();
     const t0 = performance.now();
     const deadline = t0 + p.timeoutMs;
     await Promise.all(
@@ -368,6 +376,7 @@ export const stormTasks = {
       handshake: encodeHistogram(handshake),
       resume: encodeHistogram(resume),
       allMs: performance.now() - t0,
+      cpuShare: cpuShareSince(cpu, performance.now() - t0),
     };
     handshake.destroy();
     resume.destroy();
@@ -444,6 +453,7 @@ export const stormTasks = {
     const handshake = newHistogram();
     let resumed = 0;
     let retries = 0;
+    const cpu = process.cpuUsage();
     const t0 = performance.now();
     const deadline = t0 + p.timeoutMs;
     await Promise.all(
@@ -482,6 +492,7 @@ export const stormTasks = {
       handshake: encoded,
       resume: encoded,
       allMs: performance.now() - t0,
+      cpuShare: cpuShareSince(cpu, performance.now() - t0),
     };
     return result;
   },

@@ -144,8 +144,8 @@ export const twoInstancesScenario: Scenario = {
       ratePerParticipant: 0.5,
       arrival: 'poisson',
       bodyBytes: 200,
-      warmupMs: ctx.quick ? 1_000 : 3_000,
-      durationMs: ctx.quick ? 3_000 : 20_000,
+      warmupMs: ctx.quick ? 500 : 3_000,
+      durationMs: ctx.quick ? 2_000 : 15_000,
       drainMs: ctx.quick ? 1_000 : 5_000,
     };
     const variants: Variant[] = [
