@@ -48,6 +48,7 @@ async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
   process.once('exit', kill);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const failed = new Promise<never>((_, reject) => child.once('error', reject));
+  failed.catch(() => undefined);
   const stop = async () => {
     process.removeListener('exit', kill);
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -76,6 +77,14 @@ async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
     }
     await sleep(50);
   }
+}
+
+function redisServerInstalled(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn('redis-server', ['--version'], { stdio: 'ignore' });
+    child.once('error', () => resolve(false));
+    child.once('exit', (code) => resolve(code === 0));
+  });
 }
 
 /** PostgreSQL + Redis + `instances` product processes; participant 0 on urls[0], participant 1 on urls[1 % n]. */
@@ -126,16 +135,19 @@ export const twoInstancesScenario: Scenario = {
   description: 'Visitor on instance A, agent on instance B (PostgreSQL + Redis): cross-instance end-to-end latency',
   async run(ctx) {
     const notes: string[] = [];
-    if (!ctx.dialects.includes('postgres')) {
+    const missing = !ctx.dialects.includes('postgres')
+      ? 'PostgreSQL is not in this run (several instances share one PostgreSQL database; SQLite is single-instance ' +
+        'by design, so there is nothing to measure without it)'
+      : !(await redisServerInstalled())
+        ? 'no `redis-server` binary to start a private Redis for the two instances'
+        : undefined;
+    if (missing) {
       return {
         config: {},
         runs: [],
         summary: [],
         markdown: ['## Two instances: not run'],
-        notes: [
-          'Needs PostgreSQL (several instances share one PostgreSQL database and Redis); SQLite is single-instance ' +
-            'by design, so there is nothing to measure without PostgreSQL.',
-        ],
+        notes: [`Not run: ${missing}.`],
       };
     }
     const pairs = ctx.quick ? 50 : 500;
