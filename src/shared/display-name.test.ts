@@ -175,6 +175,9 @@ describe('isImpersonatingName: reserved words', () => {
     'Al',
     'Nu',
     'Bond 007',
+    'Guest 807', // digits alone spell nothing: 8-0-7 is not "bot"
+    'Room 1807',
+    '8007',
     'Sadmin Khan',
     'Bob',
     'Dot',
