@@ -9,7 +9,9 @@ import {
   findConversation,
   listOwnedConversations,
   openConversationsOfAgent,
+  queuePositionOf,
 } from '../modules/conversations/conversation.repository.js';
+import { countByStatus } from '../modules/desk/desk.repository.js';
 import { socketSendSchema, staffSocketSendSchema, syncRequestSchema } from '../shared/conversations.js';
 import { readSchema, staffTypingSchema, typingSchema } from '../shared/desk.js';
 import { domainEvent } from '../events/domain-events.js';
@@ -179,10 +181,12 @@ export function registerConversationChannel(ctx: AppContext, visitors: Namespace
     const owner = principal.kind === 'customer' ? { customerId: principal.userId } : { visitorId: principal.visitorId };
     const waiting = (await listOwnedConversations(ctx.db, owner, 10)).filter((c) => c.status === 'waiting');
     if (waiting.length === 0) return;
-    const positions = await ctx.services.desk.queuePositions();
+    // Counted in the database for this visitor's conversations only: a reconnect storm of N waiting visitors
+    // must not load the whole queue N times.
+    const { waiting: total } = await countByStatus(ctx.db);
     for (const c of waiting) {
-      const position = positions.get(c.id);
-      if (position) socket.emit('queue:position', { conversationId: c.id, position, waiting: positions.size });
+      const position = await queuePositionOf(ctx.db, c);
+      socket.emit('queue:position', { conversationId: c.id, position, waiting: Math.max(total, position) });
     }
   }
 
