@@ -19,8 +19,8 @@ const HELP = `Usage: npm run bench -- [options]
   --quick               small sizes and short runs: everything in about two minutes
   --scenario NAME       run only this scenario (repeatable): ${SCENARIOS.map((s) => s.name).join(', ')}
   --no-postgres         SQLite only (PostgreSQL is also skipped, loudly, when unreachable outside CI)
-  --repeats N           repeats per target (default: 3, quick 2; cold-start 10, quick 3; chat and
-                        throughput 2, quick 1)
+  --repeats N           repeats per target (idle 3, quick 1; cold-start 10, quick 3; landing 20
+                        samples, quick 5; chat, throughput, two-instances, reconnect-storm 2, quick 1)
   --idle-sockets N      sockets per target in the idle scenario (default 15000, quick 2000)
   --chat-pairs N[,N]    conversation counts of the chat scenario (default 1000,2000 plus knee steps,
                         quick 60; given sizes run without knee steps)

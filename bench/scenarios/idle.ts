@@ -81,7 +81,7 @@ export const idleScenario: Scenario = {
   async run(ctx: ScenarioContext) {
     const notes: string[] = [];
     const wanted = ctx.sizes.idleSockets ?? (ctx.quick ? 2_000 : 15_000);
-    const repeats = ctx.repeats ?? (ctx.quick ? 2 : 3);
+    const repeats = ctx.repeats ?? (ctx.quick ? 1 : 3);
     const holdMs = ctx.quick ? 2_000 : 5_000;
     const settleMs = 1_000;
 
