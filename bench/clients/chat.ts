@@ -10,7 +10,7 @@ import type { Participant } from '../adapters/types.js';
 import { ErrorTally, errorMessage, forEachBounded } from '../lib/concurrency.js';
 import { encodeHistogram, newHistogram, recordMs } from '../lib/histogram.js';
 import { runOpenLoop, seededRandom, type Arrival } from '../lib/open-loop.js';
-import type { PhaseResult } from './idle.js';
+import type { PhaseResult } from '../lib/phase.js';
 
 const ACKED = 1;
 const RECEIVED = 2;

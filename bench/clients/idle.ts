@@ -5,50 +5,13 @@
  */
 import { io, type Socket } from 'socket.io-client';
 import { WebSocket } from 'ws';
-import type { RelayServerFrame } from '../relay/protocol.js';
-import { ErrorTally, errorMessage, forEachBounded } from '../lib/concurrency.js';
-import { encodeHistogram, newHistogram, recordMs } from '../lib/histogram.js';
+import { joinRelayRoom } from '../relay/client.js';
+import { phase } from '../lib/phase.js';
 
 const tokens: string[] = [];
 const productSockets: Socket[] = [];
 const relaySockets: WebSocket[] = [];
 let dropped = 0;
-
-export interface PhaseResult {
-  ok: number;
-  failed: number;
-  errors: Record<string, number>;
-  /** Wall time of the whole phase in this worker. */
-  ms: number;
-  /** Per-item latency (one HTTP request, or one socket from `new` to connected and authenticated). */
-  latency: string;
-}
-
-async function phase(count: number, concurrency: number, one: (i: number) => Promise<void>): Promise<PhaseResult> {
-  const errors = new ErrorTally();
-  const latency = newHistogram();
-  let ok = 0;
-  const started = performance.now();
-  await forEachBounded(count, concurrency, async (i) => {
-    const t0 = performance.now();
-    try {
-      await one(i);
-      recordMs(latency, performance.now() - t0);
-      ok++;
-    } catch (err) {
-      errors.add(errorMessage(err));
-    }
-  });
-  const result = {
-    ok,
-    failed: errors.total,
-    errors: errors.counts,
-    ms: performance.now() - started,
-    latency: encodeHistogram(latency),
-  };
-  latency.destroy();
-  return result;
-}
 
 async function createSession(url: string): Promise<void> {
   const r = await fetch(`${url}/api/visitor/session`, {
@@ -84,31 +47,10 @@ function connectProduct(url: string, token: string, timeoutMs: number): Promise<
   });
 }
 
-function connectRelay(url: string, room: string, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url.replace(/^http/, 'ws'), { perMessageDeflate: false });
-    const timer = setTimeout(() => {
-      ws.terminate();
-      reject(new Error('relay connect timeout'));
-    }, timeoutMs);
-    ws.once('open', () => ws.send(JSON.stringify({ t: 'join', room })));
-    ws.once('message', (data: Buffer) => {
-      clearTimeout(timer);
-      const frame = JSON.parse(data.toString()) as RelayServerFrame;
-      if (frame.t !== 'joined') {
-        ws.terminate();
-        reject(new Error(`relay answered ${frame.t}`));
-        return;
-      }
-      relaySockets.push(ws);
-      ws.once('close', () => dropped++);
-      resolve();
-    });
-    ws.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-  });
+async function connectRelay(url: string, room: string, timeoutMs: number): Promise<void> {
+  const ws = await joinRelayRoom(url, room, timeoutMs);
+  relaySockets.push(ws);
+  ws.once('close', () => dropped++);
 }
 
 export const idleTasks = {

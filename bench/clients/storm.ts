@@ -10,10 +10,10 @@
  */
 import { io, type Socket } from 'socket.io-client';
 import { WebSocket } from 'ws';
-import type { RelayServerFrame } from '../relay/protocol.js';
-import { ErrorTally, errorMessage, forEachBounded } from '../lib/concurrency.js';
+import { joinRelayRoom } from '../relay/client.js';
+import { ErrorTally, errorMessage } from '../lib/concurrency.js';
 import { encodeHistogram, newHistogram, recordMs } from '../lib/histogram.js';
-import type { PhaseResult } from './idle.js';
+import { phase } from '../lib/phase.js';
 
 interface WireMessage {
   id: string;
@@ -53,32 +53,6 @@ const relayClients: RelayClient[] = [];
 let cutStartedAt = 0;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function phase(count: number, concurrency: number, one: (i: number) => Promise<void>): Promise<PhaseResult> {
-  const errors = new ErrorTally();
-  const latency = newHistogram();
-  let ok = 0;
-  const started = performance.now();
-  await forEachBounded(count, concurrency, async (i) => {
-    const t0 = performance.now();
-    try {
-      await one(i);
-      recordMs(latency, performance.now() - t0);
-      ok++;
-    } catch (err) {
-      errors.add(errorMessage(err));
-    }
-  });
-  const result = {
-    ok,
-    failed: errors.total,
-    errors: errors.counts,
-    ms: performance.now() - started,
-    latency: encodeHistogram(latency),
-  };
-  latency.destroy();
-  return result;
-}
 
 async function http<T>(url: string, method: 'GET' | 'POST', token: string | undefined, body?: unknown): Promise<T> {
   const r = await fetch(url, {
@@ -169,31 +143,6 @@ async function syncAll(c: StormClient, timeoutMs: number, limit: number): Promis
 
 /** socket.io-client's own reconnection delays: 1 s doubling up to 5 s, ±50 % jitter. */
 const backoff = (attempt: number) => Math.min(5_000, 1_000 * 2 ** Math.max(0, attempt - 1)) * (0.5 + Math.random());
-
-function relaySocket(url: string, room: string, timeoutMs: number): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url.replace(/^http/, 'ws'), { perMessageDeflate: false });
-    const timer = setTimeout(() => {
-      ws.terminate();
-      reject(new Error('relay join timeout'));
-    }, timeoutMs);
-    ws.once('open', () => ws.send(JSON.stringify({ t: 'join', room })));
-    ws.once('message', (data: Buffer) => {
-      clearTimeout(timer);
-      const frame = JSON.parse(data.toString()) as RelayServerFrame;
-      if (frame.t !== 'joined') {
-        ws.terminate();
-        reject(new Error(`relay answered ${frame.t}`));
-        return;
-      }
-      resolve(ws);
-    });
-    ws.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-  });
-}
 
 export interface StormReconnectResult {
   clients: number;
@@ -442,7 +391,7 @@ export const stormTasks = {
   'storm.relayConnect': (p: { url: string; count: number; concurrency: number; timeoutMs: number }, worker: number) =>
     phase(p.count, p.concurrency, async (i) => {
       const r: RelayClient = { room: `storm-${worker}-${i}` };
-      r.ws = await relaySocket(p.url, r.room, p.timeoutMs);
+      r.ws = await joinRelayRoom(p.url, r.room, p.timeoutMs);
       r.ws.once('close', () => (r.disconnectedAt = performance.now()));
       relayClients.push(r);
     }),
@@ -460,7 +409,7 @@ export const stormTasks = {
       relayClients.map(async (r) => {
         for (let attempt = 1; ; attempt++) {
           try {
-            r.ws = await relaySocket(p.url, r.room, p.handshakeTimeoutMs);
+            r.ws = await joinRelayRoom(p.url, r.room, p.handshakeTimeoutMs);
             r.disconnectedAt = undefined;
             r.ws.once('close', () => (r.disconnectedAt = performance.now()));
             recordMs(handshake, performance.now() - t0);

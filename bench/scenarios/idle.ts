@@ -10,7 +10,6 @@
  */
 import { cpus } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { summariseEncoded, type LatencySummary } from '../lib/histogram.js';
 import { fileLimitsOf } from '../lib/machine.js';
 import {
   createProductDatabase,
@@ -22,8 +21,7 @@ import {
 } from '../lib/servers.js';
 import { median, range, round } from '../lib/stats.js';
 import { split, startWorkers, type WorkerPool } from '../lib/workers.js';
-import { ErrorTally } from '../lib/concurrency.js';
-import type { PhaseResult } from '../clients/idle.js';
+import { mergePhase, type PhaseFigures, type PhaseResult } from '../lib/phase.js';
 import { fmt, plural, rotate, type Scenario, type ScenarioContext } from './types.js';
 
 /** Files a process needs besides its sockets (modules, database, pipes, logs): kept free under the limit. */
@@ -31,16 +29,6 @@ const FILE_MARGIN = 500;
 const TARGET_RATIO = 2.5;
 /** Sockets opened and closed before the baseline (not counted), so one-time costs are not charged per socket. */
 const WARMUP_SOCKETS = 100;
-
-interface PhaseFigures {
-  ok: number;
-  failed: number;
-  errors: Record<string, number>;
-  /** Wall time of the phase across all workers, and the resulting rate. */
-  ms: number;
-  perSecond: number;
-  latency: LatencySummary;
-}
 
 export interface IdleRun {
   repeat: number;
@@ -63,16 +51,7 @@ export interface IdleRun {
 async function phase(run: () => Promise<PhaseResult[]>): Promise<PhaseFigures> {
   const t0 = performance.now();
   const results = await run();
-  const ms = performance.now() - t0;
-  const ok = results.reduce((s, r) => s + r.ok, 0);
-  return {
-    ok,
-    failed: results.reduce((s, r) => s + r.failed, 0),
-    errors: ErrorTally.merge(results.map((r) => r.errors)),
-    ms: round(ms),
-    perSecond: round(ok / (ms / 1000)),
-    latency: summariseEncoded(results.map((r) => r.latency)),
-  };
+  return mergePhase(results, performance.now() - t0);
 }
 
 export const idleScenario: Scenario = {

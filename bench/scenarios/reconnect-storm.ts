@@ -28,7 +28,7 @@ import {
 } from '../lib/servers.js';
 import { median, round } from '../lib/stats.js';
 import { split, startWorkers, type WorkerPool } from '../lib/workers.js';
-import type { PhaseResult } from '../clients/idle.js';
+import { mergePhase, type PhaseFigures } from '../lib/phase.js';
 import type { StormReconnectResult, StormVerifyResult } from '../clients/storm.js';
 import { runCli } from '../../test/harness/run-cli.js';
 import { fmt, plural, type Scenario, type ScenarioContext } from './types.js';
@@ -37,26 +37,9 @@ import { fmt, plural, type Scenario, type ScenarioContext } from './types.js';
 const FILE_MARGIN = 500;
 const AGENT_PASSWORD = 'storm-agent-password-1';
 
-interface Phase {
-  ok: number;
-  failed: number;
-  errors: Record<string, number>;
-  ms: number;
-  perSecond: number;
-  latency: LatencySummary;
-}
+type Phase = PhaseFigures;
 
-function merge(results: PhaseResult[], ms: number): Phase {
-  const ok = results.reduce((s, r) => s + r.ok, 0);
-  return {
-    ok,
-    failed: results.reduce((s, r) => s + r.failed, 0),
-    errors: ErrorTally.merge(results.map((r) => r.errors)),
-    ms: round(ms),
-    perSecond: round(ok / (ms / 1000)),
-    latency: summariseEncoded(results.map((r) => r.latency)),
-  };
-}
+const merge = mergePhase;
 
 async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }> {
   const t0 = performance.now();
