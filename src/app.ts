@@ -18,6 +18,9 @@ import { createRealtime, type Realtime } from './realtime/realtime.js';
 import { startIdleCloseJob } from './jobs/idle-close.job.js';
 import type { IntervalJob } from './jobs/interval-job.js';
 
+/** Accept-queue length asked of the kernel (capped by net.core.somaxconn; see docs/deployment.md). */
+const LISTEN_BACKLOG = 4096;
+
 export interface AppOptions {
   config: Config;
   database: DatabaseHandle;
@@ -106,7 +109,9 @@ export async function createApp(options: AppOptions): Promise<App> {
 
       for (const l of listeners) {
         const port = l.sides.includes('public') ? config.port : (config.staffPort ?? config.port);
-        await l.http.listen({ port, host: config.host });
+        // A reconnect storm (every client of an instance back at once) overflows Node's default accept queue of
+        // 511: dropped SYNs retry after 1, 3, 7, 15 s… The kernel caps this at net.core.somaxconn.
+        await l.http.listen({ port, host: config.host, backlog: LISTEN_BACKLOG });
         const address = l.http.server.address() as AddressInfo;
         const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
         l.url = `${config.tls ? 'https' : 'http'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
