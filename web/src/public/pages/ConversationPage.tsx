@@ -183,6 +183,7 @@ export function ConversationPage(props: { id: string }) {
           </div>
         ) : (
           <Composer
+            key={props.id}
             initialDraft={drafts.load(props.id)}
             onDraft={(text) => drafts.save(props.id, text)}
             onSend={(text, attachments) => c.send(text, { attachments })}

@@ -15,6 +15,7 @@ const EmojiPicker = lazy(() => import('./EmojiPicker.js'));
  * to it, and a message may then be text, files, or both.
  */
 export function Composer(props: {
+  /** The saved draft, read once when the composer mounts (remount it, e.g. with a key, for another conversation). */
   initialDraft: string;
   onDraft: (text: string) => void;
   onSend: (text: string, attachments: AttachmentView[]) => void;
@@ -60,7 +61,6 @@ export function Composer(props: {
     });
   };
   const uploads = props.uploads;
-  useEffect(() => setText(props.initialDraft), [props.initialDraft]);
   const files = uploads?.ready ?? [];
   const canSend = !props.disabled && !uploads?.busy && (text.trim() !== '' || files.length > 0);
   const submit = () => {

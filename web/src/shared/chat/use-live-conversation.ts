@@ -46,6 +46,8 @@ export function useLiveConversation<C extends ConversationView = ConversationVie
   const bySeq = useRef(new Map<number, MessageView>());
   const lastSeq = useRef(0);
   const syncing = useRef<Promise<void> | null>(null);
+  /** Counts conversation:updated pushes, so a sync answer read before a push cannot overwrite it (see sync). */
+  const pushes = useRef(0);
 
   const publish = useCallback(() => {
     const messages = [...bySeq.current.values()].sort((a, b) => a.seq - b.seq);
@@ -63,6 +65,7 @@ export function useLiveConversation<C extends ConversationView = ConversationVie
     const socket = getSocket();
     const run = (async () => {
       for (;;) {
+        const pushesBefore = pushes.current;
         const r = (await socket
           .timeout(10_000)
           .emitWithAck('conversation:sync', { conversationId, after: lastSeq.current })) as Ack<SyncResult>;
@@ -77,7 +80,9 @@ export function useLiveConversation<C extends ConversationView = ConversationVie
           return;
         }
         for (const m of r.messages) accept(m);
-        setState((s) => ({ ...s, conversation: r.conversation as C }));
+        // The server may have read this answer before a change whose push reached us first (an agent's own join
+        // while the pane opens): every change is pushed, so a push that arrived meanwhile is at least as new.
+        if (pushes.current === pushesBefore) setState((s) => ({ ...s, conversation: r.conversation as C }));
         if (!r.hasMore) break;
       }
       publish();
@@ -143,6 +148,7 @@ export function useLiveConversation<C extends ConversationView = ConversationVie
     };
     const onUpdated = ({ conversation }: { conversation: C }) => {
       if (conversation.id !== conversationId) return;
+      pushes.current += 1;
       setState((s) => ({ ...s, conversation }));
       if (conversation.lastSeq > lastSeq.current) void sync();
     };

@@ -16,6 +16,7 @@ import {
 export function DeskComposer(props: {
   canned: CannedReplyView[];
   variables: CannedVariables;
+  /** The saved draft, read once when the composer mounts (remount it, e.g. with a key, for another conversation). */
   initialDraft: string;
   onDraft: (text: string) => void;
   onSend: (text: string, note: boolean, attachments: AttachmentView[]) => void;
@@ -32,7 +33,6 @@ export function DeskComposer(props: {
   const typingSince = useRef(0);
   const idleTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
 
-  useEffect(() => setText(props.initialDraft), [props.initialDraft]);
   useEffect(() => () => clearTimeout(idleTimer.current), []);
 
   const update = (value: string) => {
