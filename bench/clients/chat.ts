@@ -7,10 +7,10 @@
  */
 import { MESSAGING_ADAPTERS } from '../adapters/index.js';
 import type { Participant } from '../adapters/types.js';
-import { ErrorTally, errorMessage, forEachBounded } from '../lib/concurrency.js';
+import { ErrorTally } from '../lib/concurrency.js';
 import { encodeHistogram, newHistogram, recordMs } from '../lib/histogram.js';
 import { runOpenLoop, seededRandom, type Arrival } from '../lib/open-loop.js';
-import type { PhaseResult } from '../lib/phase.js';
+import { phase, type PhaseResult } from '../lib/phase.js';
 
 const ACKED = 1;
 const RECEIVED = 2;
@@ -111,38 +111,19 @@ export const chatTasks = {
     const adapter = MESSAGING_ADAPTERS[p.adapter];
     if (!adapter) throw new Error(`no messaging adapter "${p.adapter}"`);
     if (!p.append) disconnects = new ErrorTally();
-    const errors = new ErrorTally();
-    const latency = newHistogram();
     const opened: [Participant, Participant][] = p.append ? pairs : [];
-    const base = opened.length;
-    const started = performance.now();
-    await forEachBounded(p.pairs, p.concurrency, async (i) => {
-      const t0 = performance.now();
-      try {
-        const slot = { index: -1 };
-        const pair = await adapter.openPair(
-          { index: p.firstIndex + i, urls: p.urls, prepared: p.prepared, timeoutMs: p.timeoutMs },
-          {
-            onMessage: (side, body) => onReceive(slot.index, side, body),
-            onDisconnect: (side, reason) => disconnects.add(`side ${side}: ${reason}`),
-          },
-        );
-        slot.index = opened.push(pair) - 1;
-        recordMs(latency, performance.now() - t0);
-      } catch (err) {
-        errors.add(errorMessage(err));
-      }
+    const result = await phase(p.pairs, p.concurrency, async (i) => {
+      const slot = { index: -1 };
+      const pair = await adapter.openPair(
+        { index: p.firstIndex + i, urls: p.urls, prepared: p.prepared, timeoutMs: p.timeoutMs },
+        {
+          onMessage: (side, body) => onReceive(slot.index, side, body),
+          onDisconnect: (side, reason) => disconnects.add(`side ${side}: ${reason}`),
+        },
+      );
+      slot.index = opened.push(pair) - 1;
     });
-    const ok = opened.length - base;
     pairs = opened;
-    const result = {
-      ok,
-      failed: errors.total,
-      errors: errors.counts,
-      ms: performance.now() - started,
-      latency: encodeHistogram(latency),
-    };
-    latency.destroy();
     return result;
   },
 

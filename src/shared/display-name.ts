@@ -135,7 +135,8 @@ function foldName(name: string): string[] {
 
 /**
  * Whether `input` spells `pattern` exactly, where each ambiguous character of the input either stands for the
- * letter it resembles or is ignored; the input must hold at least one letter. A set-of-states automaton: linear time, no regex backtracking.
+ * letter it resembles or is ignored; the input must hold at least one letter. A set-of-states automaton: linear
+ * time, no regex backtracking.
  */
 function spells(input: string, pattern: string): boolean {
   // Digits and symbols alone spell nothing ("807" is a number, not "bot"); "8ot" and "b0t" still do.

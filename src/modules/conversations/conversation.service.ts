@@ -48,7 +48,12 @@ import {
   presentStaffConversation,
   type Viewer,
 } from './conversation.presenter.js';
-import { appendToLockedConversation, type MessageWriter, type NewMessage } from './message-writer.js';
+import {
+  appendToLockedConversation,
+  type IsParticipant,
+  type MessageWriter,
+  type NewMessage,
+} from './message-writer.js';
 import type { ScheduleService } from '../schedule/schedule.service.js';
 import { offlineStartNotice, type OfflineStart } from './offline-start.js';
 
@@ -429,7 +434,7 @@ export class ConversationService {
     // Checked again on the locked row inside the commit: the conversation may have closed meanwhile.
     const result = await this.deps.writer.append({
       message,
-      check: (row, reader) => check(row, (id, userId) => reader.isParticipant(id, userId)),
+      check,
       attachmentIds,
     });
     const viewer: Viewer = { side: principal.kind === 'staff' ? 'staff' : 'public', principal };
@@ -447,12 +452,12 @@ export class ConversationService {
     return { message: presentMessage(result.message, text, viewer.side, true, files)!, duplicate: result.duplicate };
   }
 
-  private readonly isParticipantNow = async (conversationId: string, userId: string): Promise<boolean> =>
+  private readonly isParticipantNow: IsParticipant = async (conversationId, userId) =>
     Boolean(await findParticipant(this.deps.db, conversationId, userId));
 
   /** Who may write: the owner while it is open; staff only after joining, while it is open. */
   private writeCheck(principal: PublicPrincipal | StaffPrincipal) {
-    return async (c: ConversationRow, isParticipant: (conversationId: string, userId: string) => Promise<boolean>) => {
+    return async (c: ConversationRow, isParticipant: IsParticipant) => {
       if (!OPEN.includes(c.status)) throw new AppError('conversation_closed');
       if (principal.kind === 'staff' && !(await isParticipant(c.id, principal.userId))) {
         throw new AppError('not_a_participant');

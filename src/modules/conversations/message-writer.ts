@@ -36,17 +36,16 @@ export interface NewMessage {
   createdAt: number;
 }
 
-/** What a permission re-check may read inside the writer's transaction, shared by the whole batch. */
-export interface BatchReader {
-  trx: Tx;
-  /** Whether the staff member is a participant; the batch's participants are read in one query, once. */
-  isParticipant(conversationId: string, userId: string): Promise<boolean>;
-}
+/** Whether a staff member is a participant of a conversation (for permission checks). */
+export type IsParticipant = (conversationId: string, userId: string) => Promise<boolean>;
 
 export interface AppendRequest {
   message: NewMessage;
-  /** Re-checks permission on the locked conversation row, inside the transaction. Throw AppError to refuse. */
-  check?: (conversation: ConversationRow, reader: BatchReader) => void | Promise<void>;
+  /**
+   * Re-checks permission on the locked conversation row, inside the transaction. Throw AppError to refuse.
+   * `isParticipant` answers from the batch's participants, read in one query on first use.
+   */
+  check?: (conversation: ConversationRow, isParticipant: IsParticipant) => void | Promise<void>;
   /**
    * Uploads (by the message's author, in its conversation) to bind to the message in the same transaction. The
    * claim is guarded by `message_id IS NULL` on the locked conversation, so two messages never share a file:
@@ -250,7 +249,7 @@ export class MessageWriter {
     const existing = new Map<string, MessageRow>();
     for (const row of await findByClientIds(uow.trx, dedupeKeys)) existing.set(keyOf(row), row);
 
-    const reader = batchReader(uow.trx, ids);
+    const isParticipant = batchParticipants(uow.trx, ids);
     const outcomes: (AppendResult | Error)[] = [];
     const fresh: MessageRow[] = [];
     const attachmentsOf = new Map<MessageRow, AttachmentRow[]>();
@@ -270,7 +269,7 @@ export class MessageWriter {
       }
       let attachments: AttachmentRow[];
       try {
-        await request.check?.(conversation, reader);
+        await request.check?.(conversation, isParticipant);
         attachments = await claimFor(uow.trx, m, request.attachmentIds ?? []);
       } catch (err) {
         outcomes.push(err instanceof Error ? err : new Error(String(err)));
@@ -305,17 +304,14 @@ export class MessageWriter {
  * Participants of every conversation in the batch, read with one query the first time a check asks (a batch of
  * agent messages used to cost one round trip per message while the transaction held its locks).
  */
-function batchReader(trx: Tx, conversationIds: string[]): BatchReader {
+function batchParticipants(trx: Tx, conversationIds: string[]): IsParticipant {
+  const key = (conversationId: string, userId: string) => `${conversationId}\u0000${userId}`;
   let participants: Promise<Set<string>> | undefined;
-  return {
-    trx,
-    async isParticipant(conversationId, userId) {
-      participants ??= listParticipants(trx, conversationIds).then(
-        (rows) =>
-          new Set(rows.map((r) => keyOf({ conversationId: r.conversationId, authorId: r.userId, clientMsgId: null }))),
-      );
-      return (await participants).has(keyOf({ conversationId, authorId: userId, clientMsgId: null }));
-    },
+  return async (conversationId, userId) => {
+    participants ??= listParticipants(trx, conversationIds).then(
+      (rows) => new Set(rows.map((r) => key(r.conversationId, r.userId))),
+    );
+    return (await participants).has(key(conversationId, userId));
   };
 }
 
