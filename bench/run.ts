@@ -26,6 +26,8 @@ const HELP = `Usage: npm run bench -- [options]
                         quick 60; given sizes run without knee steps)
   --storm-clients N     clients of the reconnect-storm scenario (default 10000, quick 200)
   --out DIR             where to write results (default bench/results)
+  --no-kill             throughput without its kill -9 (servers stop with SIGTERM, so a CPU profile
+                        from BENCH_SERVER_NODE_ARGS="--cpu-prof …" is written); no stored-once verdict
   --help
 
 Scenarios:
@@ -42,6 +44,7 @@ const { values } = parseArgs({
     'chat-pairs': { type: 'string' },
     'storm-clients': { type: 'string' },
     out: { type: 'string' },
+    'no-kill': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
   strict: true,
@@ -82,6 +85,7 @@ const ctx: ScenarioContext = {
     ...(chatPairs ? { chatPairs } : {}),
     ...(stormClients ? { stormClients } : {}),
   },
+  noKill: values['no-kill'],
   log: (line) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`),
 };
 

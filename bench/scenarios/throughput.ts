@@ -61,7 +61,7 @@ export const throughputScenario: Scenario = {
       for (let repeat = 0; repeat < repeats; repeat++) {
         for (const target of rotate(targets, repeat)) {
           ctx.log(`throughput: ${pairs} pairs closed loop, repeat ${repeat + 1}/${repeats}, ${target.name}`);
-          runs.push(await throughputRun(pool, target, pairs, repeat, params));
+          runs.push(await throughputRun(pool, target, pairs, repeat, params, { kill: !ctx.noKill }));
         }
       }
     } finally {
@@ -160,6 +160,7 @@ export async function throughputRun(
   pairs: number,
   repeat: number,
   params: ClosedRunParams,
+  options: { kill: boolean } = { kill: true },
 ): Promise<ThroughputRun> {
   const t0 = performance.now();
   const server = await target.start({ pairs });
@@ -181,7 +182,7 @@ export async function throughputRun(
       300_000,
     );
     const openMs = round(performance.now() - t0 - startMs);
-    const crash = server.crash;
+    const crash = options.kill ? server.crash : undefined;
     const runParams = { ...params, collectIds: !!crash, tailMs: crash ? params.tailMs : 0 };
     const killAtMs = params.warmupMs + params.durationMs + params.tailMs / 2;
     const timeout = params.warmupMs + params.durationMs + params.tailMs + params.drainMs + 60_000;

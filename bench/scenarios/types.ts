@@ -9,6 +9,8 @@ export interface ScenarioContext {
   dialects: readonly Dialect[];
   /** Size overrides from the command line (e.g. --idle-sockets 200 for the CI smoke). */
   sizes: { idleSockets?: number; chatPairs?: number[]; stormClients?: number };
+  /** --no-kill: throughput stops its servers with SIGTERM instead of kill -9 (so `--cpu-prof` writes a profile). */
+  noKill?: boolean;
   /** Progress lines (stderr), so stdout keeps only the table. */
   log(line: string): void;
 }
