@@ -68,6 +68,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     logger,
     redis,
     storage: options.storage,
+    sqliteWriter: database.sqliteWriter,
   });
   services.writer.onBatch = (size) => {
     metrics.messageBatches.observe(size);

@@ -98,3 +98,18 @@ export function rssBytes(pid: number): number {
     return NaN;
   }
 }
+
+/** CPU time (user + system, every thread) a process has used so far, in seconds; NaN if it is gone. */
+export function cpuSeconds(pid: number): number {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th, in ticks.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return NaN;
+  }
+}
+
+/** USER_HZ: 100 on every Linux this runs on (the kernel reports /proc times in it). */
+const CLOCK_TICKS_PER_SECOND = 100;

@@ -13,7 +13,7 @@ import { projectRoot } from '../../src/core/paths.js';
 import { BUILT_SERVER, assertBuilt } from '../../test/harness/spawn-server.js';
 import { createPgDatabase, type TestPgDatabase } from '../../test/harness/postgres.js';
 import { freePort } from '../../test/harness/private-services.js';
-import { fileLimitsOf, rssBytes, ulimitPrefix } from './machine.js';
+import { cpuSeconds, fileLimitsOf, rssBytes, ulimitPrefix } from './machine.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type TargetName = 'relay' | Dialect;
@@ -51,6 +51,8 @@ export interface ServerProcess {
   /** Soft/hard open-file limits the process really got. */
   fileLimit: { soft: number; hard: number };
   rss(): number;
+  /** CPU time the process has used so far (every thread), in seconds. */
+  cpuSeconds(): number;
   output(): string;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
   stop(graceMs?: number): Promise<void>;
@@ -156,6 +158,7 @@ function processHandle(
     child,
     fileLimit: fileLimitsOf(pid),
     rss: () => rssBytes(pid),
+    cpuSeconds: () => cpuSeconds(pid),
     output,
     kill: () => killChild(child),
   };

@@ -53,6 +53,8 @@ export interface StartedTarget {
   urls: string[];
   prepared: unknown;
   rss(): number;
+  /** CPU seconds the server process(es) used so far. */
+  cpuSeconds(): number;
   stop(): Promise<void>;
   /**
    * Product targets only (kill -9): SIGKILL the server now, then `recover` starts it again on the same database
@@ -81,17 +83,24 @@ export interface Target {
   start(options?: { pairs?: number }): Promise<StartedTarget>;
 }
 
+/** The bare `ws` relay: the floor every scenario compares with. */
+export const relayTarget: Target = {
+  name: 'relay',
+  adapter: 'relay',
+  async start() {
+    const relay = await startRelay();
+    return {
+      urls: [relay.url],
+      prepared: undefined,
+      rss: relay.rss,
+      cpuSeconds: relay.cpuSeconds,
+      stop: () => relay.stop(),
+    };
+  },
+};
+
 export function targetsFor(ctx: ScenarioContext): { targets: Target[]; notes: string[] } {
-  const targets: Target[] = [
-    {
-      name: 'relay',
-      adapter: 'relay',
-      async start() {
-        const relay = await startRelay();
-        return { urls: [relay.url], prepared: undefined, rss: relay.rss, stop: () => relay.stop() };
-      },
-    },
-  ];
+  const targets: Target[] = [relayTarget];
   for (const dialect of ctx.dialects) {
     targets.push({
       name: dialect,
@@ -115,6 +124,7 @@ export function targetsFor(ctx: ScenarioContext): { targets: Target[]; notes: st
             urls,
             prepared,
             rss: () => server?.rss() ?? NaN,
+            cpuSeconds: () => server?.cpuSeconds() ?? NaN,
             stop,
             crash: {
               kill: () => server!.kill(),

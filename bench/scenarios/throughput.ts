@@ -33,6 +33,8 @@ export interface ThroughputRun {
   e2eMs: LatencySummary;
   generatorCpuShare: number[];
   serverRssBytes: number;
+  /** Server CPU time (every thread) inside the measured window per acknowledged message, in microseconds. */
+  serverCpuUsPerAck: number;
   /** Starting the server (and, for the product, preparing its agents), then opening every pair. */
   setupMs: { start: number; open: number };
   /** kill -9 (product targets): when (ms after sending started), and what the database held after the restart. */
@@ -98,6 +100,11 @@ export const throughputScenario: Scenario = {
         ackP99: m((r) => r.ackMs.p99),
         e2eP99: m((r) => r.e2eMs.p99),
         generatorCpu: m((r) => Math.max(...r.generatorCpuShare)),
+        cpuPerAck: m((r) => r.serverCpuUsPerAck),
+        cpuRatio: round(
+          median(mine.map((r) => r.serverCpuUsPerAck / (relay.get(r.repeat)?.serverCpuUsPerAck ?? NaN))),
+          2,
+        ),
         kill: killed.length
           ? {
               runs: killed.length,
@@ -118,14 +125,17 @@ export const throughputScenario: Scenario = {
         'fanned out); × relay = median of per-repeat ratios (target ≥ 0.5×). kill -9: the server is SIGKILLed ' +
         `${params.tailMs / 2000} s into a ${params.tailMs / 1000} s tail of the same load, restarted on the same ` +
         'database, and every message acknowledged in the run is looked up: stored exactly once, or missing, or ' +
-        'duplicated. Generator CPU = busiest worker, in cores.',
+        "duplicated. Generator CPU = busiest worker, in cores. Server CPU / ack = the server process's CPU time (every " +
+        "thread; not PostgreSQL's own processes) in the window per acknowledged message (target ≤ 2× the relay's); " +
+        'CPU time, unlike latency, barely moves when the shared host is busy.',
       '',
-      '| target | acked | × relay | delivered | ack p50 / p99 | e2e p99 | generator CPU | kill -9: acked / missing / duplicated | restart |',
-      '|---|---|---|---|---|---|---|---|---|',
+      '| target | acked | × relay | delivered | ack p50 / p99 | e2e p99 | server CPU / ack (× relay) | generator CPU | kill -9: acked / missing / duplicated | restart |',
+      '|---|---|---|---|---|---|---|---|---|---|',
       ...rows.map(
         (r) =>
           `| ${r.target} | ${fmt.int(r.acked)}/s | ${r.target === 'relay' ? '1' : fmt.ratio(r.ratio)} | ` +
           `${fmt.int(r.delivered)}/s | ${fmt.ms(r.ackP50)} / ${fmt.ms(r.ackP99)} | ${fmt.ms(r.e2eP99)} | ` +
+          `${fmt.num(r.cpuPerAck, 1)} µs${r.target === 'relay' ? '' : ` (${fmt.ratio(r.cpuRatio)})`} | ` +
           `${fmt.num(r.generatorCpu, 2)} | ` +
           (r.kill
             ? `${fmt.int(r.kill.acked)} / ${fmt.int(r.kill.missing)} / ${fmt.int(r.kill.duplicated)} | ${fmt.ms(r.kill.restartMs)} |`
@@ -190,7 +200,15 @@ export async function throughputRun(
     const sending = pool.all('chat.closed', () => runParams, timeout);
     let serverRssBytes = NaN;
     let killed: Promise<void> | undefined;
-    const rssTimer = setTimeout(() => (serverRssBytes = server.rss()), params.warmupMs + params.durationMs);
+    const cpu = { start: NaN, end: NaN };
+    const cpuStartTimer = setTimeout(() => (cpu.start = server.cpuSeconds()), 50 + params.warmupMs);
+    const rssTimer = setTimeout(
+      () => {
+        serverRssBytes = server.rss();
+        cpu.end = server.cpuSeconds();
+      },
+      50 + params.warmupMs + params.durationMs,
+    );
     // The workers start sending ~50 ms after they get the call; the kill lands in the middle of the tail.
     const killTimer = crash
       ? setTimeout(() => {
@@ -202,6 +220,7 @@ export async function throughputRun(
       results = await sending;
     } finally {
       clearTimeout(rssTimer);
+      clearTimeout(cpuStartTimer);
       clearTimeout(killTimer);
     }
     // Every sender stopped before the tail (errors): kill now all the same, the stored-once check still holds.
@@ -239,6 +258,7 @@ export async function throughputRun(
       e2eMs: summariseEncoded(results.map((r) => r.e2e)),
       generatorCpuShare: results.map((r) => round(r.cpuShare, 2)),
       serverRssBytes,
+      serverCpuUsPerAck: round(((cpu.end - cpu.start) * 1e6) / sum((r) => r.ackedInWindow), 1),
       setupMs: { start: startMs, open: openMs },
       ...(kill ? { kill } : {}),
     };

@@ -18,11 +18,11 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { productMessagingSetup } from '../adapters/product.js';
 import type { ChatRunParams } from '../clients/chat.js';
-import { createProductDatabase, startProduct, startRelay, type ServerProcess } from '../lib/servers.js';
+import { createProductDatabase, startProduct, type ServerProcess } from '../lib/servers.js';
 import { median, round } from '../lib/stats.js';
 import { startWorkers } from '../lib/workers.js';
 import { freePort } from '../../test/harness/private-services.js';
-import { chatRun, type ChatRun, type StartedTarget, type Target } from './chat.js';
+import { chatRun, relayTarget, type ChatRun, type StartedTarget, type Target } from './chat.js';
 import { fmt, plural, rotate, type Scenario } from './types.js';
 
 type Label = 'relay' | 'postgres, 1 instance' | 'postgres, 2 instances';
@@ -112,7 +112,13 @@ function productTarget(instances: number): Target {
           databaseEnv: database.env,
           conversations: options.pairs,
         });
-        return { urls, prepared, rss: () => servers.reduce((sum, s) => sum + s.rss(), 0), stop };
+        return {
+          urls,
+          prepared,
+          rss: () => servers.reduce((sum, s) => sum + s.rss(), 0),
+          cpuSeconds: () => servers.reduce((sum, s) => sum + s.cpuSeconds(), 0),
+          stop,
+        };
       } catch (err) {
         await stop();
         throw err;
@@ -120,15 +126,6 @@ function productTarget(instances: number): Target {
     },
   };
 }
-
-const relayTarget: Target = {
-  name: 'relay',
-  adapter: 'relay',
-  async start() {
-    const relay = await startRelay();
-    return { urls: [relay.url], prepared: undefined, rss: relay.rss, stop: () => relay.stop() };
-  },
-};
 
 export const twoInstancesScenario: Scenario = {
   name: 'two-instances',

@@ -66,6 +66,7 @@ export async function withCliContext<T>(
       clock: systemClock,
       logger,
       redis: undefined,
+      sqliteWriter: database.sqliteWriter,
     });
     if (options.migrate !== false) {
       await services.keys.initialise();

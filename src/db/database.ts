@@ -6,11 +6,12 @@ import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
-import { CamelCasePlugin, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { CamelCasePlugin, Kysely, PostgresDialect, sql } from 'kysely';
 import type { DatabaseConfig } from '../config/config.js';
 import type { Logger } from '../core/logger.js';
-import { LruCache } from '../core/lru-cache.js';
 import type { Database } from './schema.js';
+import { RoutedSqliteDialect } from './sqlite/sqlite-dialect.js';
+import { SqliteWriterThread } from './sqlite/writer-thread.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<Database>;
@@ -23,6 +24,8 @@ export interface DatabaseHandle {
   close(): Promise<void>;
   /** A short description for logs and errors, without credentials. */
   describe(): string;
+  /** SQLite only: the writer thread, which owns the connection that writes (group-commit procedures run there). */
+  sqliteWriter?: SqliteWriterThread;
 }
 
 export class DatabaseStartError extends Error {
@@ -48,23 +51,35 @@ function createSqlite(config: Extract<DatabaseConfig, { kind: 'sqlite' }>, logge
     // Owner-only: SQLite gives the -wal and -shm files the database file's permissions.
     if (!existsSync(config.file)) closeSync(openSync(config.file, 'a', 0o600));
     native = new SqliteDatabase(config.file);
+    native.pragma('journal_mode = WAL');
   } catch (err) {
     throw new DatabaseStartError(`Cannot open SQLite database ${config.file}: ${(err as Error).message}`);
   }
-  native.pragma('journal_mode = WAL');
+  // This connection only reads (src/db/sqlite/): it never commits, so it never waits on an fsync.
   native.pragma('busy_timeout = 5000');
-  native.pragma(`synchronous = ${config.synchronous}`);
   native.pragma('foreign_keys = ON');
+  const writer = new SqliteWriterThread({ file: config.file, synchronous: config.synchronous }, logger);
+  writer.ready.catch((err: unknown) =>
+    logger.error({ err: { message: (err as Error).message } }, 'the SQLite writer thread could not open the database'),
+  );
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: withStatementCache(native) }),
+    dialect: new RoutedSqliteDialect(native, writer),
     plugins: [new CamelCasePlugin()],
   });
   logger.debug({ file: config.file }, 'sqlite opened');
   return {
     db,
     dialect: 'sqlite',
+    sqliteWriter: writer,
     async ping() {
       await sql`select 1`.execute(db);
+      // The writer thread must answer too: a database nobody can write to is not ready.
+      const release = await writer.lock();
+      try {
+        await writer.exec('select 1', []);
+      } finally {
+        release();
+      }
     },
     async close() {
       await db.destroy();
@@ -72,29 +87,6 @@ function createSqlite(config: Extract<DatabaseConfig, { kind: 'sqlite' }>, logge
     describe: () => `SQLite ${config.file}`,
   };
 }
-
-/**
- * Kysely prepares every query afresh; better-sqlite3 statements are reusable, and preparing is a measurable share
- * of a short query's cost on the send path. Statements are cached by SQL text (bounded: queries with IN lists
- * of varying length produce many texts). Kysely runs one query at a time on the one connection, so a cached
- * statement is never in use twice at once.
- */
-function withStatementCache(native: SqliteDatabase.Database) {
-  const cache = new LruCache<string, SqliteDatabase.Statement>(STATEMENT_CACHE_SIZE);
-  return {
-    close: () => native.close(),
-    prepare(sqlText: string) {
-      let statement = cache.get(sqlText);
-      if (!statement) {
-        statement = native.prepare(sqlText);
-        cache.set(sqlText, statement);
-      }
-      return statement;
-    },
-  };
-}
-
-const STATEMENT_CACHE_SIZE = 500;
 
 function createPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }>, logger: Logger): DatabaseHandle {
   const pool = new pg.Pool({

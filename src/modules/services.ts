@@ -20,6 +20,10 @@ import { KeyService } from './keys/key.service.js';
 import { ScheduleService } from './schedule/schedule.service.js';
 import { ConversationService } from './conversations/conversation.service.js';
 import { MessageWriter } from './conversations/message-writer.js';
+import type { BatchAppender } from './conversations/append/batch-appender.js';
+import { PgAppender } from './conversations/append/pg-appender.js';
+import { SqliteAppender } from './conversations/append/sqlite-appender.js';
+import type { SqliteWriterThread } from '../db/sqlite/writer-thread.js';
 import { createLimiter } from '../core/rate-limiter.js';
 import { CannedReplyService } from './canned/canned.service.js';
 import { DeskService } from './desk/desk.service.js';
@@ -48,6 +52,23 @@ export interface ServiceDeps {
   redis: Redis | undefined;
   /** Where attachment bytes go; by default LocalDiskStorage in DATA_DIR/attachments. */
   storage?: AttachmentStorage;
+  /** SQLite: the writer thread (`DatabaseHandle.sqliteWriter`), where group commit runs. */
+  sqliteWriter?: SqliteWriterThread;
+}
+
+/** The group-commit writer's database side: the SQLite writer thread, or PostgreSQL's one-round-trip function. */
+function createAppender(deps: ServiceDeps): BatchAppender {
+  if (deps.dialect === 'postgres') return new PgAppender(deps.db);
+  if (!deps.sqliteWriter) throw new Error('SQLite needs its writer thread (DatabaseHandle.sqliteWriter)');
+  return new SqliteAppender(deps.sqliteWriter);
+}
+
+/**
+ * Parallel writer lanes: PostgreSQL commits batches of different conversations at once, one connection each, and
+ * keeps at least half the pool for everything else; SQLite has one writer.
+ */
+function writerLanes(config: Config): number {
+  return config.database.kind === 'postgres' ? Math.max(1, Math.floor(config.database.poolSize / 2)) : 1;
 }
 
 /** The default attachment storage: a folder of the data directory (a shared volume for several instances). */
@@ -101,7 +122,7 @@ export function createServices(deps: ServiceDeps): Services {
   const users = new UserService({ db, dialect, bus, clock, logger, hasher, sessions, audit, settings });
   const auth = new AuthService({ db, bus, clock, hasher, sessions, audit, throttle });
   const accountMail = new AccountMailService({ db, bus, clock, logger, mailer, hasher, sessions, audit, settings });
-  const writer = new MessageWriter({ db, dialect, bus, clock, logger });
+  const writer = new MessageWriter({ appender: createAppender(deps), bus, logger, lanes: writerLanes(config) });
   const messageLimiter = createLimiter(
     { name: 'messages', points: config.limits.messagesPer10Seconds, durationSeconds: 10 },
     redis,

@@ -4,7 +4,7 @@ import type { AppContext } from '../core/context.js';
 import type { MessageCreatedPayload } from '../events/domain-events.js';
 import { toAppError } from '../http/error-handler.js';
 import type { PublicPrincipal, StaffPrincipal } from '../modules/identity/principal.js';
-import { isSelf, presentMessage, type Viewer } from '../modules/conversations/conversation.presenter.js';
+import { presentMessage } from '../modules/conversations/conversation.presenter.js';
 import {
   findConversation,
   listOwnedConversations,
@@ -20,6 +20,8 @@ import { zodFieldProblems } from '../shared/validation.js';
 import type { SocketData } from './socket-auth.js';
 
 export const publicRoom = (conversationId: string) => `conv:${conversationId}:public`;
+const authorIdOf = (p: PublicPrincipal | StaffPrincipal) =>
+  p.kind === 'staff' || p.kind === 'customer' ? p.userId : p.visitorId;
 export const staffRoom = (conversationId: string) => `conv:${conversationId}:staff`;
 
 type Ack = (response: unknown) => void;
@@ -103,6 +105,27 @@ function reportUnknownEvents(socket: Socket, known: Set<string>): void {
 export function registerConversationChannel(ctx: AppContext, visitors: Namespace, staff: Namespace): () => void {
   const svc = ctx.services.conversations;
 
+  /**
+   * Sockets that are sending a message right now, by (conversation, author, client id): that socket has the
+   * message in its acknowledgement, so the fan-out skips it (its other tabs still get the frame).
+   */
+  const sending = new Map<string, string>();
+  const sendKey = (conversationId: string, authorId: string | null, clientMsgId: string | null) =>
+    `${conversationId}\u0000${authorId ?? ''}\u0000${clientMsgId ?? ''}`;
+  const sendFrom = async (
+    socket: Socket,
+    principal: PublicPrincipal | StaffPrincipal,
+    send: { conversationId: string; clientMsgId: string; text: string; note?: boolean; attachmentIds?: string[] },
+  ) => {
+    const key = sendKey(send.conversationId, authorIdOf(principal), send.clientMsgId);
+    sending.set(key, socket.id);
+    try {
+      return await svc.send(principal, send.conversationId, send);
+    } finally {
+      if (sending.get(key) === socket.id) sending.delete(key);
+    }
+  };
+
   /** Moves the reader's position forward and, when it moved, announces both sides' positions everywhere. */
   const markRead = async (principal: PublicPrincipal | StaffPrincipal, payload: unknown) => {
     const req = parse(readSchema, payload);
@@ -142,7 +165,8 @@ export function registerConversationChannel(ctx: AppContext, visitors: Namespace
     });
     on(ctx, socket, 'message:send', async (payload) => {
       const req = parse(socketSendSchema, payload);
-      return svc.send(principal, req.conversationId, {
+      return sendFrom(socket, principal, {
+        conversationId: req.conversationId,
         clientMsgId: req.clientMsgId,
         text: req.text,
         attachmentIds: req.attachmentIds,
@@ -222,7 +246,8 @@ export function registerConversationChannel(ctx: AppContext, visitors: Namespace
     });
     on(ctx, socket, 'message:send', async (payload) => {
       const req = parse(staffSocketSendSchema, payload);
-      return svc.send(principal, req.conversationId, {
+      return sendFrom(socket, principal, {
+        conversationId: req.conversationId,
         clientMsgId: req.clientMsgId,
         text: req.text,
         note: req.note,
@@ -266,26 +291,35 @@ export function registerConversationChannel(ctx: AppContext, visitors: Namespace
   });
 
   const onMessage = async (m: MessageCreatedPayload) => {
-    const text = await svc.decryptText(m.conversationId, m.id, Buffer.from(m.body, 'base64'));
+    // Read before any await: the send that stored it resumes (and forgets its socket) right after this event.
+    const origin = sending.get(sendKey(m.conversationId, m.authorId, m.clientMsgId));
+    const text = await svc.textOfEvent(m.conversationId, m.id, () => Buffer.from(m.body, 'base64'));
     // Metadata only: names are decrypted here once per instance; the bytes are fetched from the download endpoint.
     const files = m.attachments?.length
       ? await ctx.services.attachments.viewsFromEvent(m.conversationId, m.attachments)
       : [];
-    // Staff: per socket, so "isSelf" is right for each agent. Local sockets only: other instances do their own.
-    const room = staff.adapter.rooms.get(staffRoom(m.conversationId));
-    for (const id of room ?? []) {
-      const socket = staff.sockets.get(id);
-      if (!socket) continue;
-      const viewer: Viewer = { side: 'staff', principal: (socket.data as SocketData).principal };
-      socket.emit('message:new', { message: presentMessage(m, text, 'staff', isSelf(viewer, m.authorId), files) });
+    // Staff: one broadcast (encoded once) to everyone in the conversation's room but the author's own sockets,
+    // which get `isSelf` frames. Local sockets only: other instances do their own.
+    const room = staffRoom(m.conversationId);
+    let toStaff = origin ? staff.to(room).except(origin) : staff.to(room);
+    if (m.authorType === 'staff' && m.authorId !== null) {
+      const authorRoom = `user:${m.authorId}`;
+      toStaff = toStaff.except(authorRoom);
+      const members = staff.adapter.rooms.get(room);
+      const own = [...(staff.adapter.rooms.get(authorRoom) ?? [])].filter((id) => id !== origin && members?.has(id));
+      if (own.length > 0) {
+        staff.to(own).emit('message:new', { message: presentMessage(m, text, 'staff', true, files) });
+      }
     }
+    toStaff.emit('message:new', { message: presentMessage(m, text, 'staff', false, files) });
     // Visitors never receive a note: not the frame, not its existence (their numbering skips nothing).
     if (m.kind === 'note' || m.publicSeq === null) return;
     // In the public room only the owner reads, and the owner wrote every visitor/customer message.
     const ownMessage = m.authorType === 'customer' || m.authorType === 'visitor';
-    visitors
-      .to(publicRoom(m.conversationId))
-      .emit('message:new', { message: presentMessage(m, text, 'public', ownMessage, files) });
+    const toVisitors = origin
+      ? visitors.to(publicRoom(m.conversationId)).except(origin)
+      : visitors.to(publicRoom(m.conversationId));
+    toVisitors.emit('message:new', { message: presentMessage(m, text, 'public', ownMessage, files) });
   };
 
   const offMessage = ctx.bus.on('message.created', (m) =>

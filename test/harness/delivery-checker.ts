@@ -16,7 +16,7 @@ export interface TrackedClient {
   /** Per conversation: seq → message, as received (live or by sync). */
   received: Map<string, Map<number, MessageView>>;
   /** Every receipt in arrival order (for duplicate detection). */
-  log: { conversationId: string; seq: number; id: string; via: 'live' | 'sync' }[];
+  log: { conversationId: string; seq: number; id: string; via: 'live' | 'sync' | 'ack' }[];
   /** Acks of this client's own sends: clientMsgId → {id, seq}. */
   acks: Map<string, { id: string; seq: number; conversationId: string }>;
   lastSeq(conversationId: string): number;
@@ -45,7 +45,7 @@ export class DeliveryChecker {
     return client;
   }
 
-  record(client: TrackedClient, message: MessageView, via: 'live' | 'sync'): void {
+  record(client: TrackedClient, message: MessageView, via: 'live' | 'sync' | 'ack'): void {
     if (!client.allowed.has(message.conversationId)) {
       this.violations.push(
         `${client.name} received a message of conversation ${message.conversationId} it may not read`,
@@ -75,8 +75,11 @@ export class DeliveryChecker {
       .timeout(10_000)
       .emitWithAck('message:send', { conversationId, clientMsgId, text, ...extra })) as
       { ok: true; message: MessageView } | { error: { code: string } };
-    if ('ok' in ack && ack.ok)
+    if ('ok' in ack && ack.ok) {
       client.acks.set(clientMsgId, { id: ack.message.id, seq: ack.message.seq, conversationId });
+      // The sending socket holds its message from the ack (the live frame goes to the author's other sockets).
+      this.record(client, ack.message, 'ack');
+    }
     return ack;
   }
 
@@ -129,9 +132,11 @@ export class DeliveryChecker {
             `${client.name}: ${conversationId} holds ${ids.length} messages, expected ${want.length} in the same order`,
           );
         }
-        // No duplicate live deliveries of one message.
-        const live = client.log.filter((l) => l.conversationId === conversationId && l.via === 'live').map((l) => l.id);
-        if (new Set(live).size !== live.length)
+        // No message pushed twice: neither two live frames, nor a live frame of what this socket's ack brought.
+        const pushed = client.log
+          .filter((l) => l.conversationId === conversationId && l.via !== 'sync')
+          .map((l) => l.id);
+        if (new Set(pushed).size !== pushed.length)
           problems.push(`${client.name}: duplicate live delivery in ${conversationId}`);
       }
     }

@@ -13,7 +13,8 @@ import { AppError } from '../../shared/errors.js';
 import type { PublicPrincipal, StaffPrincipal } from '../identity/principal.js';
 import { staffDisplayNames, type UserRow } from '../identity/user.repository.js';
 import { DecryptionError } from '../keys/record-cipher.js';
-import type { KeyService } from '../keys/key.service.js';
+import { MissingDataKeyError, type KeyService } from '../keys/key.service.js';
+import { LruCache } from '../../core/lru-cache.js';
 import type { SettingsService } from '../settings/settings.service.js';
 import { uploaderOf, type AttachmentService } from '../attachments/attachment.service.js';
 import {
@@ -48,12 +49,10 @@ import {
   presentStaffConversation,
   type Viewer,
 } from './conversation.presenter.js';
-import {
-  appendToLockedConversation,
-  type IsParticipant,
-  type MessageWriter,
-  type NewMessage,
-} from './message-writer.js';
+import { appendToLockedConversation, type MessageWriter, type NewMessage } from './message-writer.js';
+
+/** Whether a staff member is a participant of a conversation (for permission checks). */
+type IsParticipant = (conversationId: string, userId: string) => Promise<boolean>;
 import type { ScheduleService } from '../schedule/schedule.service.js';
 import { offlineStartNotice, type OfflineStart } from './offline-start.js';
 
@@ -397,10 +396,10 @@ export class ConversationService {
     conversationId: string,
     input: { clientMsgId: string; text: string; note?: boolean; attachmentIds?: readonly string[] },
   ): Promise<{ message: MessageView; duplicate: boolean }> {
-    const conversation = await this.requireReadable(principal, conversationId);
+    // No read here: who may write is decided on the locked conversation row inside the writer's transaction, for
+    // every message (the owner, or staff who joined; open), so a send costs no database round trip of its own.
+    if (typeof conversationId !== 'string' || conversationId.length > 64) throw new AppError('not_found');
     const isNote = principal.kind === 'staff' && input.note === true;
-    const check = this.writeCheck(principal);
-    await check(conversation, this.isParticipantNow);
     const attachmentIds = input.attachmentIds ?? [];
     if (input.text === '' && attachmentIds.length === 0) {
       // The wire schemas refuse this already; services keep their own rules.
@@ -420,10 +419,16 @@ export class ConversationService {
     );
 
     const messageId = newId();
-    const body = await this.deps.keys.encryptFor(conversationId, input.text, messageAad(conversationId, messageId));
-    const name = principal.kind === 'staff' ? principal.displayName : conversation.displayName;
+    let body: Buffer;
+    try {
+      body = await this.deps.keys.encryptFor(conversationId, input.text, messageAad(conversationId, messageId));
+    } catch (err) {
+      if (err instanceof MissingDataKeyError) throw new AppError('not_found');
+      throw err;
+    }
     const message: NewMessage = {
-      ...this.authorOf(principal, name),
+      // Visitors and customers write under the conversation's display name, filled in by the writer.
+      ...this.authorOf(principal, ''),
       id: messageId,
       conversationId,
       kind: isNote ? 'note' : 'text',
@@ -431,15 +436,17 @@ export class ConversationService {
       body,
       createdAt: this.deps.clock.now(),
     };
-    // Checked again on the locked row inside the commit: the conversation may have closed meanwhile.
-    const result = await this.deps.writer.append({
-      message,
-      check,
-      attachmentIds,
-    });
+    // Before the append: the commit's event may reach this instance's fan-out before this call resumes.
+    this.recentPlaintext.set(messageId, input.text);
+    let result;
+    try {
+      result = await this.deps.writer.append({ message, attachmentIds });
+    } finally {
+      if (result?.message.id !== messageId) this.recentPlaintext.delete(messageId);
+    }
     const viewer: Viewer = { side: principal.kind === 'staff' ? 'staff' : 'public', principal };
     let text = input.text;
-    let files = await this.deps.attachments.viewsOf(attachmentRows);
+    let files = attachmentRows.length > 0 ? await this.deps.attachments.viewsOf(attachmentRows) : [];
     if (result.duplicate) {
       const original = await this.decryptText(conversationId, result.message.id, result.message.body);
       files =
@@ -450,6 +457,22 @@ export class ConversationService {
       text = original;
     }
     return { message: presentMessage(result.message, text, viewer.side, true, files)!, duplicate: result.duplicate };
+  }
+
+  /**
+   * Plaintext of messages this instance just stored, so their fan-out on this instance does not decrypt what it
+   * encrypted a moment ago (other instances decrypt once each). Bounded; taken once.
+   */
+  private readonly recentPlaintext = new LruCache<string, string>(4_096);
+
+  /** The text of a `message.created` event: from the send that stored it on this instance, or decrypted. */
+  async textOfEvent(conversationId: string, messageId: string, body: Buffer | (() => Buffer)): Promise<string | null> {
+    const known = this.recentPlaintext.get(messageId);
+    if (known !== undefined) {
+      this.recentPlaintext.delete(messageId);
+      return known;
+    }
+    return this.decryptText(conversationId, messageId, typeof body === 'function' ? body() : body);
   }
 
   private readonly isParticipantNow: IsParticipant = async (conversationId, userId) =>

@@ -37,6 +37,14 @@ export interface KeyServiceDeps {
   logger: Logger;
 }
 
+/** The conversation has no data key: it never existed, or it was erased (its key shredded). */
+export class MissingDataKeyError extends Error {
+  override name = 'MissingDataKeyError';
+  constructor(conversationId: string) {
+    super(`conversation ${conversationId} has no data key (erased, or never created)`);
+  }
+}
+
 /** A conversation's unwrapped keys, kept only in memory. */
 interface ConversationKeys {
   dataKey: Buffer;
@@ -185,7 +193,7 @@ export class KeyService {
   /** Seals `plaintext` with the conversation's data key, bound to `aad` (e.g. `msg:<conversationId>:<messageId>`). */
   async encryptFor(conversationId: string, plaintext: Buffer | string, aad: string): Promise<Buffer> {
     const keys = await this.keysFor(conversationId);
-    if (!keys) throw new Error(`conversation ${conversationId} has no data key (erased, or never created)`);
+    if (!keys) throw new MissingDataKeyError(conversationId);
     return sealRecord(keys.dataKey, DATA_KEY_ID, plaintext, aad);
   }
 
@@ -212,7 +220,7 @@ export class KeyService {
   /** HMAC-SHA256 of `bytes` (hex) under a subkey of the conversation's data key: file fingerprints, never plain hashes. */
   async fingerprint(conversationId: string, bytes: Buffer | string): Promise<string> {
     const keys = await this.keysFor(conversationId);
-    if (!keys) throw new Error(`conversation ${conversationId} has no data key (erased, or never created)`);
+    if (!keys) throw new MissingDataKeyError(conversationId);
     return createHmac('sha256', keys.fingerprintKey).update(bytes).digest('hex');
   }
 
