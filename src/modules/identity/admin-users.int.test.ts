@@ -221,4 +221,25 @@ describe('STAFF_PORT', () => {
       await t.stop();
     }
   });
+
+  it('marks the staff cookie Secure when only STAFF_ORIGIN is https (the visitor cookie stays as it was)', async () => {
+    const t = await startTestApp('sqlite', {
+      separateStaffPort: true,
+      env: { STAFF_PORT: '8001', STAFF_ORIGIN: 'https://staff.support.example' },
+    });
+    try {
+      const agent = await createStaff(t, 'agent');
+      const staff = t.staffClient().withOrigin('https://staff.support.example');
+      const login = await staff.post('/api/staff/login', { login: agent.username, password: PASSWORD });
+      expect(login.status).toBe(200);
+      expect(login.headers.get('set-cookie')).toMatch(/^sc_staff=[^;]+;.*; Secure/i);
+      const logout = await staff.post('/api/staff/logout');
+      expect(logout.headers.get('set-cookie')).toMatch(/^sc_staff=;.*; Secure/i);
+      const visitor = await t.client().post('/api/visitor/session', {});
+      expect(visitor.headers.get('set-cookie')).toMatch(/^sc_session=/);
+      expect(visitor.headers.get('set-cookie')).not.toMatch(/Secure/i);
+    } finally {
+      await t.stop();
+    }
+  });
 });
