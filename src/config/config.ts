@@ -263,6 +263,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
         'k1:$(openssl rand -base64 32)); the generated key file is for development only',
     );
   }
+  if (merged.NODE_ENV?.trim() === 'production' && (merged.PUBLIC_ORIGIN ?? '').trim() === '') {
+    problems.push(
+      'PUBLIC_ORIGIN is required when NODE_ENV=production (the origin browsers use, e.g. ' +
+        'https://support.example.com): without it sockets and writes would be checked against the Host header',
+    );
+  }
   if (!parsed.success) throw new ConfigError(problems);
   const e = parsed.data;
 
