@@ -65,7 +65,7 @@ describeEachDialect('admin: users and audit', (dialect) => {
     const other = await createStaff(t, 'agent');
     const r = await admin.patch(`/api/admin/users/${agent.user.id}`, { jobTitle: 'Lead Assistant', firstName: 'Jo' });
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ jobTitle: 'Lead Assistant', displayName: 'Jo Agent' });
+    expect(r.body).toMatchObject({ jobTitle: 'Lead Assistant', displayName: `Jo ${agent.user.lastName}` });
     const clash = await admin.patch(`/api/admin/users/${agent.user.id}`, { email: other.user.email.toUpperCase() });
     expect(clash.status).toBe(409);
   });
@@ -178,10 +178,18 @@ describeEachDialect('admin: users and audit', (dialect) => {
   it('enforces the staff e-mail domain allow-list, case-insensitively', async () => {
     expect((await admin.patch('/api/admin/settings', { 'staff.emailDomains': ['Uni.EDU'] })).status).toBe(200);
     try {
-      const refused = await admin.post('/api/admin/users', { ...newAgent('outsider'), email: 'outsider@gmail.com' });
+      const refused = await admin.post('/api/admin/users', {
+        ...newAgent('outsider'),
+        lastName: 'Outsider',
+        email: 'outsider@gmail.com',
+      });
       expect(refused.status).toBe(400);
       expect(refused.body.error.details.fields[0].path).toBe('email');
-      const accepted = await admin.post('/api/admin/users', { ...newAgent('insider'), email: 'insider@UNI.edu' });
+      const accepted = await admin.post('/api/admin/users', {
+        ...newAgent('insider'),
+        lastName: 'Insider',
+        email: 'insider@UNI.edu',
+      });
       expect(accepted.status).toBe(201);
       const bad = await admin.patch('/api/admin/settings', { 'staff.emailDomains': ['not a domain'] });
       expect(bad.status).toBe(400);
