@@ -5,7 +5,7 @@ import { systemClock, type Clock } from './core/clock.js';
 import type { AppContext } from './core/context.js';
 import type { Logger } from './core/logger.js';
 import type { DatabaseHandle } from './db/database.js';
-import { migrateToLatest, pendingMigrations } from './db/migrate.js';
+import { assertNoUnknownMigrations, migrateToLatest, pendingMigrations } from './db/migrate.js';
 import { createBus } from './events/create-bus.js';
 import { createRedisClient } from './core/redis-client.js';
 import type { EventBus } from './events/event-bus.js';
@@ -90,6 +90,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     realtime,
     listeners,
     async start() {
+      // An older build never runs on a schema a newer one migrated, whether or not it migrates itself.
+      await assertNoUnknownMigrations(db);
       if (config.migrateOnStart) {
         const applied = await migrateToLatest(db);
         if (applied.length > 0) logger.info({ applied }, 'migrations applied');

@@ -23,6 +23,7 @@
 import { randomBytes } from 'node:crypto';
 import { io, type Socket } from 'socket.io-client';
 import { forEachBounded } from '../lib/concurrency.js';
+import { benchSurname } from '../lib/names.js';
 import type { Ack, MessagingAdapter, MessagingAdapterSetup, PairHandlers, Participant } from './types.js';
 
 /** Conversations per agent account (an agent answers many conversations at once). */
@@ -312,7 +313,7 @@ export const productMessagingSetup: MessagingAdapterSetup = {
         `${admin}@bench.example`,
         password,
         'Bench',
-        'Admin',
+        'Operator',
         'Benchmark',
         'Computing',
         '--force',
@@ -340,7 +341,7 @@ export const productMessagingSetup: MessagingAdapterSetup = {
             username,
             email: `${username}@bench.example`,
             firstName: 'Dana',
-            lastName: `Desk${i}`,
+            lastName: `Desk ${benchSurname(i)}`,
             jobTitle: 'Benchmark',
             departments: ['Computing'],
             password,

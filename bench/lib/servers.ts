@@ -204,7 +204,17 @@ export function productEnvOf(
   databaseEnv: Record<string, string>,
   extra: Record<string, string> = {},
 ): Record<string, string> {
-  return { ...BENCH_SETTINGS, ...BENCH_LIMITS, ENCRYPTION_KEYS: benchKeys, ...databaseEnv, ...extra };
+  // Production mode requires PUBLIC_ORIGIN: a server's own address (clients send it as Origin); the CLI, which
+  // serves nothing, gets the loopback origin.
+  const publicOrigin = extra.PORT ? `http://127.0.0.1:${extra.PORT}` : 'http://127.0.0.1';
+  return {
+    ...BENCH_SETTINGS,
+    ...BENCH_LIMITS,
+    ENCRYPTION_KEYS: benchKeys,
+    PUBLIC_ORIGIN: publicOrigin,
+    ...databaseEnv,
+    ...extra,
+  };
 }
 
 /** Starts the built product on `database` (on `port`, e.g. a restart's, or a free one) and waits for /readyz. */

@@ -16,7 +16,11 @@ async function timeToReady(database: ProductDatabase): Promise<number> {
   const port = await freePort();
   const started = performance.now();
   const child = spawn(process.execPath, [BUILT_SERVER], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...productEnv(database), PORT: String(port) },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      ...productEnv(database, { PORT: String(port) }),
+    },
     stdio: 'ignore',
   });
   const exited = new Promise((r) => child.once('exit', r));

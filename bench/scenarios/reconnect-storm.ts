@@ -31,6 +31,7 @@ import { split, startWorkers, type WorkerPool } from '../lib/workers.js';
 import { mergePhase, type PhaseFigures } from '../lib/phase.js';
 import type { StormReconnectResult, StormVerifyResult } from '../clients/storm.js';
 import { runCli } from '../../test/harness/run-cli.js';
+import { benchSurname } from '../lib/names.js';
 import { fmt, plural, type Scenario, type ScenarioContext } from './types.js';
 
 /** Files a process needs besides its sockets (modules, database, pipes, logs). */
@@ -103,7 +104,7 @@ async function createAgents(database: ProductDatabase, url: string, count: numbe
           '--first',
           'Storm',
           '--last',
-          `Agent ${i}`,
+          `Helper ${benchSurname(i)}`,
         ],
         env,
         `${AGENT_PASSWORD}\n`,

@@ -2,7 +2,7 @@ import { ConfigError, loadConfig, type Config } from '../config/config.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { systemClock } from '../core/clock.js';
 import { createDb, type DatabaseHandle } from '../db/database.js';
-import { migrateToLatest, pendingMigrations } from '../db/migrate.js';
+import { assertNoUnknownMigrations, MigrationError, migrateToLatest, pendingMigrations } from '../db/migrate.js';
 import { InProcessBus } from '../events/event-bus.js';
 import { createBus } from '../events/create-bus.js';
 import { createServices, type Services } from '../modules/services.js';
@@ -51,6 +51,12 @@ export async function withCliContext<T>(
       await database.ping(3_000);
     } catch (err) {
       throw new CliError(describeStartupFailure(err, `Cannot reach ${database.describe()}`));
+    }
+    try {
+      await assertNoUnknownMigrations(database.db);
+    } catch (err) {
+      if (err instanceof MigrationError) throw new CliError(err.message);
+      throw err;
     }
     if (options.migrate !== false) {
       if (config.migrateOnStart) await migrateToLatest(database.db);

@@ -79,6 +79,7 @@ describe('loadConfig', () => {
     ],
     [{ ENCRYPTION_KEYS: 'no-colon' }, /ENCRYPTION_KEYS: entry 1 must look like id:base64key/],
     [{ NODE_ENV: 'production' }, /ENCRYPTION_KEYS is required when NODE_ENV=production/],
+    [{ NODE_ENV: 'production' }, /PUBLIC_ORIGIN is required when NODE_ENV=production/],
     [{ SUPPORT_TIMEZONE: 'Mars/Olympus_Mons' }, /SUPPORT_TIMEZONE must be an IANA time zone .*"Mars\/Olympus_Mons"/],
   ])('refuses %o', (env, message) => {
     expect(problemsOf(env as Record<string, string>).join('\n')).toMatch(message);
@@ -109,7 +110,10 @@ describe('loadConfig', () => {
   it('parses ENCRYPTION_KEYS into a key ring (first key active), absent by default', () => {
     const k2 = randomBytes(32);
     const spec = `k2:${k2.toString('base64')},k1:${randomBytes(32).toString('base64')}`;
-    const config = loadConfig({ ENCRYPTION_KEYS: spec, NODE_ENV: 'production' }, { cwd: dir() });
+    const config = loadConfig(
+      { ENCRYPTION_KEYS: spec, NODE_ENV: 'production', PUBLIC_ORIGIN: 'https://support.example' },
+      { cwd: dir() },
+    );
     expect(config.encryptionKeys!.activeId).toBe('k2');
     expect(config.encryptionKeys!.ids).toEqual(['k2', 'k1']);
     expect(config.encryptionKeys!.activeKey.equals(k2)).toBe(true);
@@ -123,8 +127,9 @@ describe('loadConfig', () => {
     expect(problems).toHaveLength(4);
     expect(problems.every((p) => p.startsWith('ENCRYPTION_KEYS: '))).toBe(true);
     const more = problemsOf({ NODE_ENV: 'production', PORT: 'eighty' });
-    expect(more).toHaveLength(2);
+    expect(more).toHaveLength(3);
     expect(more.join('\n')).toMatch(/ENCRYPTION_KEYS is required when NODE_ENV=production/);
+    expect(more.join('\n')).toMatch(/PUBLIC_ORIGIN is required when NODE_ENV=production/);
   });
 
   it('collects setting seeds from the environment', () => {

@@ -68,6 +68,11 @@ export interface Config {
   encryptionKeys: KeyRing | undefined;
   /** IANA zone for every support-hours decision (weekly schedule, overrides, "today"). */
   supportTimezone: string;
+  /**
+   * Bearer token `/metrics` requires when set. Without STAFF_PORT, `/metrics` is served only with a token; with
+   * STAFF_PORT it is served on the staff listener only (and requires the token when one is set).
+   */
+  metricsToken: string | undefined;
 }
 
 /** Variables that seed database-backed settings instead of configuring the process directly. */
@@ -213,6 +218,10 @@ const envSchema = z.object({
       });
       return z.NEVER;
     }),
+  METRICS_TOKEN: optionalNonEmpty.refine(
+    (v) => v === undefined || /^[A-Za-z0-9._~+/=-]{32,256}$/.test(v),
+    'METRICS_TOKEN must be 32–256 characters of letters, digits and ._~+/=- (e.g. openssl rand -hex 32)',
+  ),
   SHUTDOWN_TIMEOUT_MS: z
     .string()
     .trim()
@@ -261,6 +270,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     problems.push(
       'ENCRYPTION_KEYS is required when NODE_ENV=production (id:base64 of 32 random bytes, e.g. ' +
         'k1:$(openssl rand -base64 32)); the generated key file is for development only',
+    );
+  }
+  if (merged.NODE_ENV?.trim() === 'production' && (merged.PUBLIC_ORIGIN ?? '').trim() === '') {
+    problems.push(
+      'PUBLIC_ORIGIN is required when NODE_ENV=production (the origin browsers use, e.g. ' +
+        'https://support.example.com): without it sockets and writes would be checked against the Host header',
     );
   }
   if (!parsed.success) throw new ConfigError(problems);
@@ -344,6 +359,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     settingSeeds: Object.fromEntries(SETTING_SEED_KEYS.flatMap((k) => (e[k] === undefined ? [] : [[k, e[k]]]))),
     encryptionKeys: e.ENCRYPTION_KEYS,
     supportTimezone: e.SUPPORT_TIMEZONE,
+    metricsToken: e.METRICS_TOKEN,
   };
 }
 

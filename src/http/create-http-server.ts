@@ -17,6 +17,7 @@ import type { AppContext } from '../core/context.js';
 import { installErrorHandling } from './error-handler.js';
 import { installCsrfProtection } from './auth/csrf.js';
 import { routeModules, type Side, type TypedApp } from './routes/index.js';
+import { redisWithFallbackStore } from './rate-limit-store.js';
 import { registerWebApp } from './web-app.js';
 
 export const API_BODY_LIMIT = 1024 * 1024;
@@ -94,11 +95,15 @@ export async function createHttpServer(ctx: AppContext, sides: readonly Side[]):
     limits: { fileSize: 1, files: 1, fields: 10, fieldSize: 1024, parts: 20, headerPairs: 100 },
   });
   installCsrfProtection(app as unknown as FastifyInstance, config, sides);
-  // Per-route limits (config.rateLimit on a route); counters in Redis when configured, shared by all instances.
+  // Per-route limits (config.rateLimit on a route); counters in Redis when configured, shared by all instances,
+  // and in this instance's memory while Redis is unreachable (never no limit).
   await app.register(rateLimit, {
     global: false,
     ...(ctx.redis
-      ? { redis: ctx.redis, nameSpace: `${config.redis?.keyPrefix ?? 'sc'}:http-rl:`, skipOnError: true }
+      ? {
+          store: redisWithFallbackStore(ctx.redis, `${config.redis?.keyPrefix ?? 'sc'}:http-rl:`, ctx.logger),
+          skipOnError: false,
+        }
       : {}),
   });
 

@@ -1,11 +1,13 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachDialect } from '../../test/harness/dialects.js';
 import { startTestApp, type TestApp } from '../../test/harness/test-app.js';
+
+const METRICS_TOKEN = 'metrics-token-for-tests-0123456789abcdef';
 
 describeEachDialect('HTTP foundation', (dialect) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp(dialect);
+    t = await startTestApp(dialect, { env: { METRICS_TOKEN } });
   });
   afterAll(() => t?.stop());
 
@@ -38,7 +40,7 @@ describeEachDialect('HTTP foundation', (dialect) => {
 
   it('exposes Prometheus metrics with HTTP counts, durations, event-loop lag and open sockets', async () => {
     await t.client().get('/healthz');
-    const r = await t.client().get('/metrics');
+    const r = await t.client().withBearer(METRICS_TOKEN).get('/metrics');
     expect(r.status).toBe(200);
     expect(r.text).toMatch(/sc_http_requests_total\{method="GET",route="\/healthz",status="200"\} \d+/);
     expect(r.text).toContain('sc_http_request_duration_seconds_bucket');
@@ -93,5 +95,55 @@ describeEachDialect('HTTP foundation', (dialect) => {
     const staff = await t.client().get('/staff/desk', { headers: { accept: 'text/html' } });
     expect(staff.status).toBe(200);
     expect(staff.text).toContain('Support desk');
+  });
+});
+
+// Where /metrics is served involves no database: SQLite only.
+describe('/metrics is never public', () => {
+  it('with STAFF_PORT: served on the staff listener only', async () => {
+    const t = await startTestApp('sqlite', { separateStaffPort: true });
+    try {
+      const onPublic = await t.client().get('/metrics');
+      expect(onPublic.status).toBe(404);
+      expect(onPublic.body.error.code).toBe('route_not_found');
+      const onStaff = await t.staffClient().get('/metrics');
+      expect(onStaff.status).toBe(200);
+      expect(onStaff.text).toContain('sc_http_requests_total');
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it('on one port: not served without METRICS_TOKEN, and only to a request carrying it with one', async () => {
+    const bare = await startTestApp('sqlite');
+    try {
+      expect((await bare.client().get('/metrics')).status).toBe(404);
+    } finally {
+      await bare.stop();
+    }
+    const t = await startTestApp('sqlite', { env: { METRICS_TOKEN } });
+    try {
+      const anonymous = await t.client().get('/metrics');
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers.get('www-authenticate')).toBe('Bearer');
+      expect(anonymous.text).not.toContain('sc_http_requests_total');
+      expect((await t.client().withBearer(`${METRICS_TOKEN}x`).get('/metrics')).status).toBe(401);
+      const scraper = await t.client().withBearer(METRICS_TOKEN).get('/metrics');
+      expect(scraper.status).toBe(200);
+      expect(scraper.text).toContain('sc_http_requests_total');
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it('with STAFF_PORT and METRICS_TOKEN: the staff listener wants the token too', async () => {
+    const t = await startTestApp('sqlite', { separateStaffPort: true, env: { METRICS_TOKEN } });
+    try {
+      expect((await t.staffClient().get('/metrics')).status).toBe(401);
+      expect((await t.staffClient().withBearer(METRICS_TOKEN).get('/metrics')).status).toBe(200);
+      expect((await t.client().withBearer(METRICS_TOKEN).get('/metrics')).status).toBe(404);
+    } finally {
+      await t.stop();
+    }
   });
 });

@@ -4,10 +4,12 @@ import { describeEachDialect } from '../../test/harness/dialects.js';
 import { connected, socketClient } from '../../test/harness/sockets.js';
 import { startTestApp, type TestApp } from '../../test/harness/test-app.js';
 
+const METRICS_TOKEN = 'metrics-token-for-tests-0123456789abcdef';
+
 describeEachDialect('Socket.IO transport', (dialect) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp(dialect);
+    t = await startTestApp(dialect, { env: { METRICS_TOKEN } });
   });
   afterAll(() => t?.stop());
 
@@ -15,7 +17,7 @@ describeEachDialect('Socket.IO transport', (dialect) => {
     const s = socketClient(t.url, '/public');
     await connected(s);
     expect(s.connected).toBe(true);
-    const metrics = await t.client().get('/metrics');
+    const metrics = await t.client().withBearer(METRICS_TOKEN).get('/metrics');
     expect(metrics.text).toMatch(/sc_open_sockets\{namespace="\/public"\} 1/);
     s.close();
   });

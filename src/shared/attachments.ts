@@ -22,6 +22,8 @@ export interface AttachmentLimits {
   maxMessageBytes: number;
   maxFiles: number;
   allowedExtensions: string[];
+  /** Largest image, in pixels (width × height as its header declares them). */
+  maxImagePixels: number;
 }
 
 /** Images larger than this are never served inline (previews), only as downloads. */
@@ -53,6 +55,15 @@ export interface UploadFileError {
   name: string;
   code: string;
   message: string;
+}
+
+/** A pixel count as people read it: "50 megapixels", "250,000 pixels". */
+export function formatPixels(n: number): string {
+  if (n >= 1_000_000) {
+    const mega = Math.round(n / 100_000) / 10;
+    return `${mega} megapixel${mega === 1 ? '' : 's'}`;
+  }
+  return `${n.toLocaleString('en-US')} pixels`;
 }
 
 /** A size as people read it: "5 MB", "120 KB", "12 bytes" (1 MB = 1024 × 1024 bytes, as the limits are set). */

@@ -39,6 +39,7 @@ export const ERROR_CATALOGUE = {
   payload_too_large: { status: 413, message: 'The request body is too large.' },
   file_too_large: { status: 413, message: 'This file is too large.' },
   message_too_large: { status: 413, message: 'These files are too large together for one message.' },
+  image_too_large: { status: 413, message: 'This image has too many pixels.' },
   unsupported_media_type: { status: 415, message: 'That content type is not accepted here.' },
   file_type_not_allowed: { status: 415, message: 'Files of this type are not accepted.' },
   file_type_mismatch: { status: 415, message: 'This file’s content does not match its extension.' },

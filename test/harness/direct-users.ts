@@ -12,7 +12,7 @@ import { PasswordHasher } from '../../src/modules/identity/password-hasher.js';
 import { SessionService } from '../../src/modules/identity/session.service.js';
 import { UserService } from '../../src/modules/identity/user.service.js';
 import { SettingsService } from '../../src/modules/settings/settings.service.js';
-import { PASSWORD } from './factories.js';
+import { PASSWORD, uniqueSurname } from './factories.js';
 
 export async function createUserFromDb(
   databaseUrl: string,
@@ -45,7 +45,7 @@ export async function createUserFromDb(
         username,
         email: `${username}@staff.example`,
         firstName: 'Cross',
-        lastName: 'Instance',
+        lastName: `Instance ${uniqueSurname()}`,
         jobTitle: '',
         departments: [],
         password: PASSWORD,

@@ -37,6 +37,21 @@ export function png(width = 1, height = 1, rgb: [number, number, number] = [49, 
   );
 }
 
+/**
+ * A PNG that is only a header declaring `width`×`height` (a pixel bomb: 103 bytes that a browser would try to
+ * decode into width × height × 4 bytes).
+ */
+export function pngHeader(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Uint8Array) =>
+    concat(u32be(data.length), ascii(type), data, u32be(crc32(concat(ascii(type), data))));
+  return concat(
+    [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+    chunk('IHDR', Uint8Array.from([...u32be(width), ...u32be(height), 8, 2, 0, 0, 0])),
+    chunk('IDAT', deflateSync(Buffer.alloc(32))),
+    chunk('IEND', new Uint8Array()),
+  );
+}
+
 export const jpeg = () =>
   concat([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10], ascii('JFIF'), [0, 1, 1, 0, 0, 1, 0, 1, 0, 0], [0xff, 0xd9]);
 export const gif = () =>

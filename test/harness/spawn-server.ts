@@ -40,6 +40,8 @@ export async function spawnServer(
       NODE_ENV: 'test',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
+      // Production mode requires PUBLIC_ORIGIN: the address the tests' clients use (they send it as Origin).
+      ...(env.NODE_ENV === 'production' ? { PUBLIC_ORIGIN: `http://127.0.0.1:${port}` } : {}),
       ...env,
       PORT: String(port),
     },

@@ -25,7 +25,7 @@ describe.skipIf(!chromiumAvailable())(
     beforeAll(async () => {
       t = await startTestApp('sqlite', { env: { AGENT_TITLE: 'Course Assistant' } });
       browser = await launchBrowser();
-      admin = await createStaff(t, 'admin', { firstName: 'Ada', lastName: 'Admin' });
+      admin = await createStaff(t, 'admin', { firstName: 'Ada', lastName: 'Lovelace' });
       const agent = await staffClient(t, await createStaff(t, 'agent', { firstName: 'Alex', lastName: 'Helper' }));
       const v = await visitorWithConversation(t, 'My upload fails with an error about file size.');
       conversationId = v.conversationId;
@@ -176,7 +176,7 @@ describe.skipIf(!chromiumAvailable())(
       await expect.poll(() => desk.getByRole('heading', { name: 'Queue' }).count()).toBe(1);
       await desk.getByRole('button', { name: 'Join Kim Keyboard' }).focus();
       await desk.keyboard.press('Enter');
-      await expect.poll(() => visitor.getByText('Ada Admin joined the chat').count()).toBe(1);
+      await expect.poll(() => visitor.getByText('Ada Lovelace joined the chat').count()).toBe(1);
       const reply = desk.getByLabel('Reply', { exact: true });
       await expect.poll(() => reply.isEnabled()).toBe(true);
       await reply.focus();

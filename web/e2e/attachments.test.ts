@@ -3,7 +3,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchBrowser, screenshot, watchPageErrors } from '../../test/harness/browser.js';
 import { createStaff, staffClient } from '../../test/harness/factories.js';
-import { exe, pdf, png, uploadWith } from '../../test/harness/file-fixtures.js';
+import { exe, pdf, png, pngHeader, uploadWith } from '../../test/harness/file-fixtures.js';
 import type { HttpClient } from '../../test/harness/http-client.js';
 import { startTestApp, type TestApp } from '../../test/harness/test-app.js';
 
@@ -94,6 +94,19 @@ describe.skipIf(!chromiumAvailable())('attachments in Chromium', () => {
     await expect.poll(() => refused.count(), { timeout: 15_000 }).toBe(1);
     expect(await refused.getByRole('alert').textContent()).toContain('does not match its .png extension');
     expect(await refused.getByRole('alert').getAttribute('data-code')).toBe('file_type_mismatch');
+    // An image whose header declares 50,000 × 50,000 pixels (a 103-byte decompression bomb): refused, said why.
+    await page.locator('.sc-composer input[type=file]').setInputFiles({
+      name: 'panorama.png',
+      mimeType: 'image/png',
+      buffer: pngHeader(50_000, 50_000),
+    });
+    const bomb = page.locator('.sc-pending-file-error', { hasText: 'panorama.png' });
+    await expect.poll(() => bomb.count(), { timeout: 15_000 }).toBe(1);
+    expect(await bomb.getByRole('alert').textContent()).toBe(
+      'This image is 50,000 × 50,000 pixels; images are limited to 50 megapixels.',
+    );
+    expect(await bomb.getByRole('alert').getAttribute('data-code')).toBe('image_too_large');
+    await bomb.getByRole('button', { name: 'Remove panorama.png' }).click();
     // Nothing to send with only a refused file.
     expect(await page.getByRole('button', { name: 'Send' }).isDisabled()).toBe(true);
     await screenshot(page, 'attachments-conversation');
@@ -126,8 +139,8 @@ describe.skipIf(!chromiumAvailable())('attachments in Chromium', () => {
     await page.locator('.sc-pending-file-error').getByRole('button', { name: 'Remove holiday.png' }).click();
     await expect.poll(() => page.locator('.sc-pending-file').count()).toBe(0);
     await screenshot(page, 'attachments-agent-reply');
-    // The refused upload's 415 is logged by the browser as a failed resource load; nothing else went wrong.
-    expect(errors.filter((e) => !/\b415\b/.test(e))).toEqual([]);
+    // The refused uploads' 415 and 413 are logged by the browser as failed resource loads; nothing else went wrong.
+    expect(errors.filter((e) => !/\b41[35]\b/.test(e))).toEqual([]);
   });
 
   it('the start form refuses a file the rules exclude before anything is sent', async () => {

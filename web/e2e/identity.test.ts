@@ -53,8 +53,43 @@ describe.skipIf(!chromiumAvailable())('identity screens in Chromium', () => {
     expect(errors.filter((e) => !e.includes('401') && !e.includes('400'))).toEqual([]);
   });
 
+  it('refuses reserved and agents’ names next to the field: registration, account, start form', async () => {
+    const RESERVED = 'Please choose another name: this one is reserved for the support team.';
+    const nameError = (name: string) => p.locator(`.mb-3:has(input[name="${name}"]) .invalid-feedback`);
+    await createStaff(t, 'agent', { firstName: 'Morgan', lastName: 'Vale' });
+    const { page: p, errors } = await page();
+    await p.goto(`${t.url}/register`);
+    await p.getByLabel('E-mail address').fill('morgan@customer.example');
+    await p.getByLabel('Username').fill('morganc');
+    await p.getByLabel('Your name').fill('Morgan Vale');
+    await p.getByLabel('Password', { exact: true }).fill('a reading lamp at dusk');
+    await p.getByLabel('Repeat the password').fill('a reading lamp at dusk');
+    await p.getByRole('button', { name: 'Create account' }).click();
+    await expect.poll(() => nameError('displayName').textContent()).toBe(RESERVED);
+    await screenshot(p, 'identity-register-reserved-name');
+    await p.getByLabel('Your name').fill('Morgan Client');
+    await p.getByRole('button', { name: 'Create account' }).click();
+    await expect.poll(() => p.getByRole('link', { name: 'Morgan Client' }).count()).toBe(1);
+
+    await p.goto(`${t.url}/account`);
+    await p.getByLabel('Your name').fill('Support Team');
+    await p.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => nameError('displayName').textContent()).toBe(RESERVED);
+
+    // An agent now has the customer's name: starting a conversation under it says so, where the name is shown.
+    await createStaff(t, 'agent', { firstName: 'Morgan', lastName: 'Client' });
+    await p.goto(`${t.url}/`);
+    await p.getByLabel('Your question').fill('Hello, I need some help with my order.');
+    await p.getByRole('button', { name: 'Start conversation' }).click();
+    await expect
+      .poll(() => p.locator('form .invalid-feedback[role=alert]').textContent())
+      .toBe(`${RESERVED} Change it on your account page.`);
+    await screenshot(p, 'identity-start-reserved-account-name');
+    expect(errors.filter((e) => !e.includes('400'))).toEqual([]);
+  });
+
   it('an agent signs in to the desk and is kept out of admin pages', async () => {
-    const agent = await createStaff(t, 'agent', { firstName: 'Avery', lastName: 'Agent' });
+    const agent = await createStaff(t, 'agent', { firstName: 'Avery', lastName: 'Ames' });
     const { page: p } = await page();
     await p.goto(`${t.url}/staff/admin/users`);
     await p.waitForURL(/\/staff\/signin\?next=/);
@@ -64,12 +99,12 @@ describe.skipIf(!chromiumAvailable())('identity screens in Chromium', () => {
     await expect.poll(() => p.getByText('Only admins can open this page.').count()).toBe(1);
     await p.getByRole('link', { name: 'Desk' }).click();
     await expect.poll(() => p.getByRole('heading', { name: 'Queue' }).count()).toBe(1);
-    expect(await p.getByRole('link', { name: 'Avery Agent' }).count()).toBe(1);
+    expect(await p.getByRole('link', { name: 'Avery Ames' }).count()).toBe(1);
     expect(await p.getByRole('link', { name: 'Admin', exact: true }).count()).toBe(0);
   });
 
   it('an admin creates, finds, deactivates, resets and deletes a staff member', async () => {
-    const admin = await createStaff(t, 'admin', { firstName: 'Ada', lastName: 'Admin' });
+    const admin = await createStaff(t, 'admin', { firstName: 'Ada', lastName: 'Lovelace' });
     const { page: p, errors } = await page();
     await p.goto(`${t.url}/staff/signin`);
     await p.getByLabel('E-mail or username').fill(admin.username);

@@ -58,7 +58,7 @@ describe.skipIf(!chromiumAvailable())('the whole journey in Chromium', () => {
 
   it('runs end to end', async () => {
     // 1. The admin creates an agent, who signs in.
-    await createStaff(t, 'admin', { firstName: 'Ada', lastName: 'Admin', username: 'ada' });
+    await createStaff(t, 'admin', { firstName: 'Ada', lastName: 'Lovelace', username: 'ada' });
     const adminPage = await newPage(1440);
     await staffSignIn(adminPage, 'ada', PASSWORD);
     await adminPage.getByRole('link', { name: 'Admin', exact: true }).click();

@@ -45,7 +45,7 @@ describe.skipIf(!chromiumAvailable())('support hours screens in Chromium', () =>
     await landing.evaluate(() => ((globalThis as unknown as { scNoReload: boolean }).scNoReload = true));
 
     // An agent opens a desk (a /staff socket): the landing page hears about it live.
-    const agent = await staffClient(t, await createStaff(t, 'agent', { firstName: 'Avery', lastName: 'Agent' }));
+    const agent = await staffClient(t, await createStaff(t, 'agent', { firstName: 'Avery', lastName: 'Ames' }));
     const desk = socketClient(t.url, '/staff', { cookie: agent.cookieHeader() });
     sockets.push(desk);
     await connected(desk);
@@ -54,7 +54,7 @@ describe.skipIf(!chromiumAvailable())('support hours screens in Chromium', () =>
     await screenshot(landing, 'support-hours-landing-open');
 
     // The admin, in another browser, closes today with a reason.
-    const admin = await createStaff(t, 'admin', { firstName: 'Ada', lastName: 'Admin' });
+    const admin = await createStaff(t, 'admin', { firstName: 'Ada', lastName: 'Lovelace' });
     const { page: staff, errors: staffErrors } = await page();
     await staff.goto(`${t.url}/staff/signin`);
     await staff.getByLabel('E-mail or username').fill(admin.username);
@@ -147,7 +147,7 @@ describe.skipIf(!chromiumAvailable())('offline continuity in Chromium', () => {
         email: 'vera@visitor.example',
       });
       const id: string = started.body.conversation.id;
-      const agent = await staffClient(t, await createStaff(t, 'agent', { firstName: 'Avery', lastName: 'Agent' }));
+      const agent = await staffClient(t, await createStaff(t, 'agent', { firstName: 'Avery', lastName: 'Ames' }));
       await agent.post(`/api/staff/conversations/${id}/join`);
       await agent.post(`/api/staff/conversations/${id}/messages`, {
         clientMsgId: 'reply-by-mail-1',

@@ -74,7 +74,10 @@ function toCliError(err: unknown): unknown {
   }
   if (err instanceof AppError) {
     const fields = (err.details as { fields?: { path: string; message: string }[] } | undefined)?.fields;
-    return new CliError(fields?.length ? fields.map((f) => `${f.path} ${f.message}`).join('; ') : err.message);
+    // "username is already taken"; a rule's whole sentence gets a colon: "firstName: Please choose another name…".
+    const line = (f: { path: string; message: string }) =>
+      /^[A-Z]/.test(f.message) ? `${f.path}: ${f.message}` : `${f.path} ${f.message}`;
+    return new CliError(fields?.length ? fields.map(line).join('; ') : err.message);
   }
   return err;
 }

@@ -8,8 +8,14 @@ import type { Config } from '../../config/config.js';
 export const SESSION_COOKIE = { public: 'sc_session', staff: 'sc_staff' } as const;
 export type CookieSide = keyof typeof SESSION_COOKIE;
 
-export function usesSecureCookies(config: Config): boolean {
-  return config.tls !== undefined || (config.publicOrigin?.startsWith('https:') ?? false);
+/**
+ * `Secure` whenever the side's browsers reach it over https: native TLS, or the origin configured for that side
+ * (the staff side has its own with STAFF_PORT, else it lives on the public origin).
+ */
+export function usesSecureCookies(config: Config, side: CookieSide): boolean {
+  if (config.tls !== undefined) return true;
+  const origin = side === 'staff' && config.staffPort !== undefined ? config.staffOrigin : config.publicOrigin;
+  return origin?.startsWith('https:') ?? false;
 }
 
 export function setSessionCookie(
@@ -23,7 +29,7 @@ export function setSessionCookie(
   void reply.setCookie(SESSION_COOKIE[side], token, {
     httpOnly: true,
     sameSite: 'lax',
-    secure: usesSecureCookies(config),
+    secure: usesSecureCookies(config, side),
     path: '/',
     // Persistent (survives browser restarts), sliding with the server-side expiry.
     maxAge: Math.max(1, Math.round((expiresAt - now) / 1000)),
@@ -35,7 +41,7 @@ export function clearSessionCookie(reply: FastifyReply, config: Config, side: Co
     path: '/',
     httpOnly: true,
     sameSite: 'lax',
-    secure: usesSecureCookies(config),
+    secure: usesSecureCookies(config, side),
   });
 }
 

@@ -64,7 +64,7 @@ function sendAttachment(
   inline: boolean,
 ): FastifyReply {
   const { view, bytes } = opened;
-  const asInline = inline && ctx.services.attachments.isPreviewable(view);
+  const asInline = inline && ctx.services.attachments.isPreviewable(opened);
   void reply
     .header('content-type', opened.contentType)
     .header('content-disposition', contentDisposition(view.name, asInline ? 'inline' : 'attachment'))

@@ -1,4 +1,6 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { AppError } from '../../shared/errors.js';
 import type { RouteModule } from './index.js';
 
 const readiness = z.object({
@@ -9,7 +11,7 @@ const readiness = z.object({
   }),
 });
 
-/** Liveness, readiness and metrics, on every listener (load balancers probe each port). */
+/** Liveness and readiness, on every listener (load balancers probe each port). */
 export const healthRoutes: RouteModule = {
   name: 'health',
   sides: ['public', 'staff'],
@@ -49,8 +51,32 @@ export const healthRoutes: RouteModule = {
         }
       },
     );
+  },
+};
 
-    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+/** `Bearer <token>` compared in constant time (hashes of equal length, whatever was sent). */
+function hasToken(header: string | undefined, token: string): boolean {
+  const sent = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1] ?? '';
+  const digest = (v: string) => createHash('sha256').update(v).digest();
+  return timingSafeEqual(digest(sent), digest(token));
+}
+
+/**
+ * Prometheus metrics are for the operator's scraper, never the internet: with STAFF_PORT they are served on the
+ * staff listener only (an internal network); on a single port only when METRICS_TOKEN is set, behind that token
+ * (which the staff listener requires too when it is set). Elsewhere `/metrics` is a plain 404.
+ */
+export const metricsRoutes: RouteModule = {
+  name: 'metrics',
+  sides: ['staff'],
+  register(app, ctx) {
+    const { metricsToken, staffPort } = ctx.config;
+    if (staffPort === undefined && metricsToken === undefined) return;
+    app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+      if (metricsToken !== undefined && !hasToken(request.headers.authorization, metricsToken)) {
+        void reply.header('www-authenticate', 'Bearer');
+        throw new AppError('unauthenticated', 'This endpoint needs the METRICS_TOKEN bearer token.');
+      }
       const body = await ctx.metrics.registry.metrics();
       return reply.type(ctx.metrics.registry.contentType).send(body);
     });

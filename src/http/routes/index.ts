@@ -13,7 +13,7 @@ import { continuityRoutes } from './continuity.routes.js';
 import { attachmentRoutes, staffAttachmentRoutes } from './attachments.routes.js';
 import { conversationRoutes, staffConversationRoutes } from './conversations.routes.js';
 import { deskRoutes } from './desk.routes.js';
-import { healthRoutes } from './health.routes.js';
+import { healthRoutes, metricsRoutes } from './health.routes.js';
 import { publicAuthRoutes } from './public-auth.routes.js';
 import { settingsRoutes } from './settings.routes.js';
 import { staffAuthRoutes } from './staff-auth.routes.js';
@@ -39,6 +39,7 @@ export interface RouteModule {
 /** Every route file, one per resource. Order does not matter. */
 export const routeModules: readonly RouteModule[] = [
   healthRoutes,
+  metricsRoutes,
   settingsRoutes,
   statusRoutes,
   publicAuthRoutes,

@@ -12,6 +12,7 @@ const publicSettings = z.object({
     maxMessageBytes: z.number(),
     maxFiles: z.number(),
     allowedExtensions: z.array(z.string()),
+    maxImagePixels: z.number(),
   }),
 });
 

@@ -8,6 +8,7 @@ import type { Tx, UnitOfWork } from '../../db/transaction.js';
 import type { MessageAttachmentItem } from '../../events/domain-events.js';
 import {
   formatBytes,
+  formatPixels,
   isPreviewable,
   type AttachmentLimits,
   type AttachmentView,
@@ -34,6 +35,7 @@ import {
 } from './attachment.repository.js';
 import type { AttachmentStorage } from './attachment.storage.js';
 import { detectFileKind } from './file-type.js';
+import { imageDimensions } from './image-dimensions.js';
 
 /** Associated data binding a file's ciphertext to its row (and conversation): a swapped file does not open. */
 export const attachmentAad = (conversationId: string, attachmentId: string) => `att:${conversationId}:${attachmentId}`;
@@ -144,6 +146,7 @@ export class AttachmentService {
       maxMessageBytes: s.get('attachments.maxMessageBytes'),
       maxFiles: s.get('attachments.maxFiles'),
       allowedExtensions: [...s.get('attachments.allowedExtensions')],
+      maxImagePixels: s.get('attachments.maxImagePixels'),
     };
   }
 
@@ -221,6 +224,7 @@ export class AttachmentService {
         // The whole file: legacy Office directories and zip entry lists can lie anywhere in it.
         const kind = detectFileKind(bytes, extension, { allowed, complete: true });
         if (!kind.ok) throw fileError(kind.code, file.index, name, kind.message);
+        if (kind.isImage) this.checkImageSize(bytes, file.index, name, limits.maxImagePixels);
         stored.push(await this.seal(conversation.id, uploader, name, kind, bytes));
       }
       if (stored.length === 0) throw new AppError('no_files');
@@ -233,6 +237,21 @@ export class AttachmentService {
       throw err;
     }
     return stored.map((s) => s.view);
+  }
+
+  /** Refuses an image whose header declares no size, or more pixels than browsers should be asked to decode. */
+  private checkImageSize(bytes: Buffer, index: number, name: string, maxPixels: number): void {
+    const size = imageDimensions(bytes);
+    if (!size) throw fileError('file_type_mismatch', index, name, 'This image’s size cannot be read.');
+    if (size.width * size.height > maxPixels) {
+      throw fileError(
+        'image_too_large',
+        index,
+        name,
+        `This image is ${size.width.toLocaleString('en-US')} × ${size.height.toLocaleString('en-US')} pixels; ` +
+          `images are limited to ${formatPixels(maxPixels)}.`,
+      );
+    }
   }
 
   private checkName(file: IncomingFile): string {
@@ -406,9 +425,14 @@ export class AttachmentService {
     };
   }
 
-  /** Whether a file may be served inline as a preview (safe raster image under the cap). */
-  isPreviewable(view: AttachmentView): boolean {
-    return isPreviewable(view);
+  /**
+   * Whether a file may be served inline as a preview: a safe raster image under the byte cap whose header declares
+   * no more pixels than the current limit (an image stored before the limit, or under a higher one, downloads).
+   */
+  isPreviewable(opened: OpenedAttachment): boolean {
+    if (!isPreviewable(opened.view)) return false;
+    const size = imageDimensions(opened.bytes);
+    return size !== undefined && size.width * size.height <= this.deps.settings.get('attachments.maxImagePixels');
   }
 
   // Removal

@@ -21,6 +21,7 @@ import {
   pdf,
   plainZip,
   png,
+  pngHeader,
   svgWithScript,
   text,
   uploadWith,
@@ -633,6 +634,59 @@ describeEachDialect('attachments', (dialect) => {
       expect((await agent.get(`/api/staff/conversations/${conversationId}/attachments/${files[0]!.id}`)).status).toBe(
         404,
       );
+    });
+  });
+
+  describe('image dimensions', () => {
+    it('refuse an image whose header declares more pixels than attachments.maxImagePixels, naming the file', async () => {
+      const v = await visitorWithConversation(t);
+      const bomb = pngHeader(50_000, 50_000);
+      expect(bomb.length).toBeLessThan(120);
+      const before = storedFiles(t).length;
+      const refused = await uploadWith(v.client, uploadPath(v.conversationId), [
+        { name: 'fine.png', data: png(4, 4) },
+        { name: 'bomb.png', data: bomb },
+      ]);
+      expect(refused.status).toBe(413);
+      expect(refused.body.error.code).toBe('image_too_large');
+      expect(refused.body.error.details.files).toEqual([
+        {
+          index: 1,
+          name: 'bomb.png',
+          code: 'image_too_large',
+          message: 'This image is 50,000 × 50,000 pixels; images are limited to 50 megapixels.',
+        },
+      ]);
+      // All or nothing: the fine file of the refused request was not kept either.
+      expect(storedFiles(t)).toHaveLength(before);
+      // Browsers learn the limit with the other rules.
+      expect((await t.client().get('/api/settings/public')).body.attachments.maxImagePixels).toBe(50_000_000);
+    });
+
+    it('serve an image over the current limit (stored under a higher one) only as a download', async () => {
+      const v = await visitorWithConversation(t);
+      const [big] = await upload(v.client, uploadPath(v.conversationId), [
+        { name: 'big.png', data: pngHeader(4000, 3000) },
+      ]);
+      const preview = () =>
+        fetch(`${t.url}/api/conversations/${v.conversationId}/attachments/${big!.id}?inline=1`, {
+          headers: { cookie: v.client.cookieHeader() },
+        });
+      expect((await preview()).headers.get('content-disposition')).toMatch(/^inline;/);
+      try {
+        expect((await admin.patch('/api/admin/settings', { 'attachments.maxImagePixels': 1_000_000 })).status).toBe(
+          200,
+        );
+        expect((await preview()).headers.get('content-disposition')).toMatch(/^attachment;/);
+        const refused = await uploadWith(v.client, uploadPath(v.conversationId), [
+          { name: 'again.png', data: pngHeader(4000, 3000) },
+        ]);
+        expect(refused.body.error.details.files[0].message).toBe(
+          'This image is 4,000 × 3,000 pixels; images are limited to 1 megapixel.',
+        );
+      } finally {
+        await admin.patch('/api/admin/settings', { 'attachments.maxImagePixels': 50_000_000 });
+      }
     });
   });
 

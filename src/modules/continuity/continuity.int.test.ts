@@ -61,7 +61,7 @@ describeEachDialect('offline continuity (real SMTP)', (dialect) => {
   beforeAll(async () => {
     smtp = await startTestSmtp();
     t = await startTestApp(dialect, { clock, env: env(smtp) });
-    agent = await createStaff(t, 'agent', { firstName: 'Alice', lastName: 'Agent' });
+    agent = await createStaff(t, 'agent', { firstName: 'Alice', lastName: 'Archer' });
   });
   afterAll(async () => {
     await t?.stop();
@@ -135,7 +135,7 @@ describeEachDialect('offline continuity (real SMTP)', (dialect) => {
     await c.say('Internal: this student already asked twice', true);
     await c.say('Hi Vera, try a file under 5 MB & tell me how it goes.');
     const mail = await smtp.next(c.email);
-    expect(mail.subject).toBe('Support Central: a new reply from Alice Agent (Support)');
+    expect(mail.subject).toBe('Support Central: a new reply from Alice Archer (Support)');
     expect(mail.from).toBe('help@support.example');
     expect(mail.text).toContain('Hello Vera Visitor,');
     expect(mail.text).toContain('    Hi Vera, try a file under 5 MB & tell me how it goes.');
@@ -282,11 +282,11 @@ describeEachDialect('offline continuity (real SMTP)', (dialect) => {
     expect(mail.subject).toBe('Support Central: your conversation transcript');
     expect(mail.text).toContain('Monday, November 23, 2026');
     expect(mail.text).toMatch(/10:00 AM {2}Vera Visitor:\n {4}My exam upload keeps failing, help!/);
-    expect(mail.text).toContain('— Alice Agent joined the chat —');
+    expect(mail.text).toContain('— Alice Archer joined the chat —');
     expect(mail.text).toContain(
-      'Alice Agent (Support):\n    Here is the fix:\n    1. clear the cache\n    2. upload again',
+      'Alice Archer (Support):\n    Here is the fix:\n    1. clear the cache\n    2. upload again',
     );
-    expect(mail.text).toContain('— Alice Agent closed the chat —');
+    expect(mail.text).toContain('— Alice Archer closed the chat —');
     expect(mail.text).not.toContain('Secret staff note');
     expect(mail.text).toContain('Times are in America/New York.');
 
@@ -317,7 +317,7 @@ describeEachDialect('offline reply e-mails across two instances', (dialect) => {
     const a = await startTestApp(dialect, { database, clock, env: e });
     const b = await startTestApp(dialect, { database, clock, env: e });
     try {
-      const agent = await createStaff(a, 'agent', { firstName: 'Alice', lastName: 'Agent' });
+      const agent = await createStaff(a, 'agent', { firstName: 'Alice', lastName: 'Archer' });
       const c = await conversationWithAgent(a, agent);
       await c.say('Only one e-mail, please.');
       await expect

@@ -264,18 +264,16 @@ export class ConversationService {
     input: StartInput,
   ): Promise<{ conversation: ConversationView; message: MessageView; offline: OfflineStart | null }> {
     const staffNames = await staffDisplayNames(this.deps.db);
-    let displayName: string;
-    if (input.displayName !== undefined || principal.kind === 'visitor') {
-      const checked = validateDisplayName(input.displayName ?? '', staffNames);
-      if (!checked.ok) {
-        throw new AppError('validation_failed', undefined, {
-          fields: [{ path: 'displayName', message: checked.message, code: checked.code }],
-        });
-      }
-      displayName = checked.name;
-    } else {
-      displayName = principal.displayName;
+    // A customer starts under its account name unless it gives one; either way the name passes the same rule (an
+    // account named before the rule, or before an agent of that name arrived, is asked to change it).
+    const given = input.displayName !== undefined || principal.kind === 'visitor';
+    const checked = validateDisplayName(given ? (input.displayName ?? '') : principal.displayName, staffNames);
+    if (!checked.ok) {
+      throw new AppError('validation_failed', undefined, {
+        fields: [{ path: 'displayName', message: checked.message, code: checked.code }],
+      });
     }
+    const displayName = checked.name;
     let topic: { id: string; label: string } | undefined;
     if (input.topicId !== undefined) {
       const row = await findTopic(this.deps.db, input.topicId);

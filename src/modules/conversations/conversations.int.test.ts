@@ -274,16 +274,16 @@ describeEachDialect('conversations over HTTP', (dialect) => {
       const agentB = await staffClient(t, await createStaff(t, 'agent'));
       const notMine = await agentB.post(`/api/staff/conversations/${conversationId}/close`);
       expect(notMine.status).toBe(403);
-      const admin = await staffClient(t, await createStaff(t, 'admin', { firstName: 'Ada', lastName: 'Admin' }));
+      const admin = await staffClient(t, await createStaff(t, 'admin', { firstName: 'Ada', lastName: 'Lovelace' }));
       const closed = await admin.post(`/api/staff/conversations/${conversationId}/close`);
-      expect(closed.body).toMatchObject({ status: 'closed', closedBy: 'Ada Admin' });
+      expect(closed.body).toMatchObject({ status: 'closed', closedBy: 'Ada Lovelace' });
       const lines = (await client.get(`/api/conversations/${conversationId}/messages`)).body.messages.map(
         (m: { text: string }) => m.text,
       );
       expect(lines).toEqual([
         'Hello, I need help with my account please.',
         'The visitor left the chat',
-        'Ada Admin closed the chat',
+        'Ada Lovelace closed the chat',
       ]);
     });
 

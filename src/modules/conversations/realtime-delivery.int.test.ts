@@ -242,15 +242,15 @@ describe('conversation updates reach every side', () => {
     const t = await startTestApp('sqlite');
     try {
       const c = await visitorWithConversation(t);
-      const agent = await staffClient(t, await createStaff(t, 'agent', { firstName: 'Jo', lastName: 'Agent' }));
+      const agent = await staffClient(t, await createStaff(t, 'agent', { firstName: 'Jo', lastName: 'Arden' }));
       const v = socketClient(t.url, '/visitor', { cookie: c.client.cookieHeader() });
       await connected(v);
       const joined = nextEvent<any>(v, 'conversation:updated');
       await agent.post(`/api/staff/conversations/${c.conversationId}/join`);
-      expect((await joined).conversation).toMatchObject({ status: 'active', agents: [{ name: 'Jo Agent' }] });
+      expect((await joined).conversation).toMatchObject({ status: 'active', agents: [{ name: 'Jo Arden' }] });
       const closed = nextEvent<any>(v, 'conversation:updated');
       await agent.post(`/api/staff/conversations/${c.conversationId}/close`);
-      expect((await closed).conversation).toMatchObject({ status: 'closed', closedBy: 'Jo Agent' });
+      expect((await closed).conversation).toMatchObject({ status: 'closed', closedBy: 'Jo Arden' });
       v.close();
     } finally {
       await t.stop();

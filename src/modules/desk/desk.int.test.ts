@@ -31,7 +31,7 @@ describeEachDialect('agent desk', (dialect) => {
     const a = await createStaff(t, 'agent', { firstName: 'Alex', lastName: 'Helper' });
     agentId = a.user.id;
     agent = await staffClient(t, a);
-    admin = await staffClient(t, await createStaff(t, 'admin', { firstName: 'Ada', lastName: 'Admin' }));
+    admin = await staffClient(t, await createStaff(t, 'admin', { firstName: 'Ada', lastName: 'Lovelace' }));
   });
   afterAll(() => t?.stop());
 

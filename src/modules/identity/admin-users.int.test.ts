@@ -65,7 +65,7 @@ describeEachDialect('admin: users and audit', (dialect) => {
     const other = await createStaff(t, 'agent');
     const r = await admin.patch(`/api/admin/users/${agent.user.id}`, { jobTitle: 'Lead Assistant', firstName: 'Jo' });
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ jobTitle: 'Lead Assistant', displayName: 'Jo Agent' });
+    expect(r.body).toMatchObject({ jobTitle: 'Lead Assistant', displayName: `Jo ${agent.user.lastName}` });
     const clash = await admin.patch(`/api/admin/users/${agent.user.id}`, { email: other.user.email.toUpperCase() });
     expect(clash.status).toBe(409);
   });
@@ -178,10 +178,18 @@ describeEachDialect('admin: users and audit', (dialect) => {
   it('enforces the staff e-mail domain allow-list, case-insensitively', async () => {
     expect((await admin.patch('/api/admin/settings', { 'staff.emailDomains': ['Uni.EDU'] })).status).toBe(200);
     try {
-      const refused = await admin.post('/api/admin/users', { ...newAgent('outsider'), email: 'outsider@gmail.com' });
+      const refused = await admin.post('/api/admin/users', {
+        ...newAgent('outsider'),
+        lastName: 'Outsider',
+        email: 'outsider@gmail.com',
+      });
       expect(refused.status).toBe(400);
       expect(refused.body.error.details.fields[0].path).toBe('email');
-      const accepted = await admin.post('/api/admin/users', { ...newAgent('insider'), email: 'insider@UNI.edu' });
+      const accepted = await admin.post('/api/admin/users', {
+        ...newAgent('insider'),
+        lastName: 'Insider',
+        email: 'insider@UNI.edu',
+      });
       expect(accepted.status).toBe(201);
       const bad = await admin.patch('/api/admin/settings', { 'staff.emailDomains': ['not a domain'] });
       expect(bad.status).toBe(400);
@@ -217,6 +225,27 @@ describe('STAFF_PORT', () => {
       const onStaff = await t.staffClient().post('/api/staff/login', { login: agent.username, password: PASSWORD });
       expect(onStaff.status).toBe(200);
       expect((await t.staffClient().post('/api/customers/login', { login: 'x', password: 'y' })).status).toBe(404);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it('marks the staff cookie Secure when only STAFF_ORIGIN is https (the visitor cookie stays as it was)', async () => {
+    const t = await startTestApp('sqlite', {
+      separateStaffPort: true,
+      env: { STAFF_PORT: '8001', STAFF_ORIGIN: 'https://staff.support.example' },
+    });
+    try {
+      const agent = await createStaff(t, 'agent');
+      const staff = t.staffClient().withOrigin('https://staff.support.example');
+      const login = await staff.post('/api/staff/login', { login: agent.username, password: PASSWORD });
+      expect(login.status).toBe(200);
+      expect(login.headers.get('set-cookie')).toMatch(/^sc_staff=[^;]+;.*; Secure/i);
+      const logout = await staff.post('/api/staff/logout');
+      expect(logout.headers.get('set-cookie')).toMatch(/^sc_staff=;.*; Secure/i);
+      const visitor = await t.client().post('/api/visitor/session', {});
+      expect(visitor.headers.get('set-cookie')).toMatch(/^sc_session=/);
+      expect(visitor.headers.get('set-cookie')).not.toMatch(/Secure/i);
     } finally {
       await t.stop();
     }

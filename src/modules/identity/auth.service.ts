@@ -68,7 +68,7 @@ export class AuthService {
       }
       throw new AppError('invalid_credentials');
     }
-    await this.deps.throttle.recordSuccess(key);
+    await this.deps.throttle.recordSuccess(key, ip);
 
     const session = await inTransaction(this.deps.db, this.deps.bus, async (uow) => {
       await updateUser(uow.trx, user.id, { lastLoginAt: this.deps.clock.now() });

@@ -286,3 +286,46 @@ describeEachDialect('sign-in, sessions and customer accounts', (dialect) => {
     });
   });
 });
+
+describeEachDialect('sign-in throttle by account and client', (dialect) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // Behind a proxy on loopback, X-Forwarded-For tells the clients apart.
+    t = await startTestApp(dialect, { env: { TRUST_PROXY: 'loopback' } });
+  });
+  afterAll(() => t?.stop());
+
+  const login = async (from: string, username: string, password: string) =>
+    (
+      await t
+        .staffClient()
+        .post('/api/staff/login', { login: username, password }, { headers: { 'x-forwarded-for': from } })
+    ).status;
+
+  it("locks the attacker's address out of the account, not the account's owner at another address", async () => {
+    const agent = await createStaff(t, 'agent');
+    const attacker: number[] = [];
+    for (let i = 0; i < 7; i++) attacker.push(await login('203.0.113.66', agent.username, `wrong-${i}-password`));
+    expect(attacker).toEqual([401, 401, 401, 401, 401, 429, 429]);
+    // The attacker's address stays locked even with the right password…
+    expect(await login('203.0.113.66', agent.username, PASSWORD)).toBe(429);
+    // …while the owner, elsewhere, signs in.
+    expect(await login('198.51.100.9', agent.username, PASSWORD)).toBe(200);
+    // IPv6 neighbours in the attacker's /64 are the same client.
+    const v6: number[] = [];
+    for (let i = 0; i < 6; i++) v6.push(await login(`2001:db8:66:1::${i + 1}`, agent.username, `wrong-${i}-password`));
+    expect(v6).toEqual([401, 401, 401, 401, 401, 429]);
+  });
+
+  it('under a distributed guess, refuses new addresses for that account but lets its owner’s known address in', async () => {
+    const agent = await createStaff(t, 'agent');
+    expect(await login('198.51.100.20', agent.username, PASSWORD)).toBe(200);
+    // 100 failures from 25 addresses, 4 each: no single address reaches its own limit.
+    for (let a = 0; a < 25; a++) {
+      for (let i = 0; i < 4; i++)
+        expect(await login(`192.0.2.${a + 1}`, agent.username, `guess-${a}-${i}-xx`)).toBe(401);
+    }
+    expect(await login('192.0.2.200', agent.username, PASSWORD)).toBe(429);
+    expect(await login('198.51.100.20', agent.username, PASSWORD)).toBe(200);
+  });
+});

@@ -111,8 +111,16 @@ export async function countActiveAdmins(db: Q): Promise<number> {
   return Number(row.n);
 }
 
-/** Display names of every staff member (for the impersonation check on visitor names). */
-export async function staffDisplayNames(db: Q): Promise<string[]> {
-  const rows = await db.selectFrom('users').select('displayName').where('role', 'in', ['agent', 'admin']).execute();
+/**
+ * Display names of every staff member (for the impersonation check on any name), but `exceptId`'s: nobody
+ * impersonates themselves.
+ */
+export async function staffDisplayNames(db: Q, exceptId?: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('users')
+    .select('displayName')
+    .where('role', 'in', ['agent', 'admin'])
+    .$if(exceptId !== undefined, (qb) => qb.where('id', '!=', exceptId!))
+    .execute();
   return rows.map((r) => r.displayName);
 }

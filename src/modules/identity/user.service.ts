@@ -5,6 +5,7 @@ import { isUniqueViolation, type Db, type Dialect } from '../../db/database.js';
 import { inTransaction, type UnitOfWork } from '../../db/transaction.js';
 import { domainEvent } from '../../events/domain-events.js';
 import type { EventBus } from '../../events/event-bus.js';
+import { isImpersonatingName, validateDisplayName } from '../../shared/display-name.js';
 import { AppError, type FieldProblem } from '../../shared/errors.js';
 import type { StaffRole } from '../../shared/identity.schemas.js';
 import type { AuditActor, AuditService } from '../audit/audit.service.js';
@@ -18,6 +19,7 @@ import {
   insertUser,
   listUsers,
   lockActiveAdminIds,
+  staffDisplayNames,
   updateUser,
   deleteUserRow,
   countActiveAdmins,
@@ -96,9 +98,46 @@ export class UserService {
     return countActiveAdmins(this.deps.db);
   }
 
+  /**
+   * The start form's name rule for every name a person gets (registration, profile, staff creation and rename): no
+   * reserved words, look-alikes or another staff member's name. Returns the cleaned name, or field problems on
+   * `paths` with the start form's code and message.
+   */
+  private async checkName(
+    name: string,
+    paths: readonly string[],
+    exceptStaffId?: string,
+  ): Promise<{ name: string; problems: FieldProblem[] }> {
+    const checked = validateDisplayName(name, await staffDisplayNames(this.deps.db, exceptStaffId));
+    if (checked.ok) return { name: checked.name, problems: [] };
+    return { name, problems: paths.map((path) => ({ path, message: checked.message, code: checked.code })) };
+  }
+
+  /** A staff member's display name from first and last name; a refusal names the field that causes it. */
+  private async checkStaffName(firstName: string, lastName: string, exceptStaffId?: string) {
+    // The problem goes next to the field holding a reserved word, or next to both (another agent's full name).
+    const culprits = (
+      [
+        ['firstName', firstName],
+        ['lastName', lastName],
+      ] as const
+    )
+      .filter(([, part]) => isImpersonatingName(part))
+      .map(([path]) => path);
+    return this.checkName(
+      `${firstName} ${lastName}`.trim(),
+      culprits.length > 0 ? culprits : ['firstName', 'lastName'],
+      exceptStaffId,
+    );
+  }
+
   /** Validates policy and uniqueness before any slow hashing; throws validation_failed / already_exists. */
-  private async assertNewAccount(input: { username: string; email: string; password: string }, staff: boolean) {
-    const fields: FieldProblem[] = [];
+  private async assertNewAccount(
+    input: { username: string; email: string; password: string },
+    staff: boolean,
+    nameProblems: FieldProblem[] = [],
+  ) {
+    const fields: FieldProblem[] = [...nameProblems];
     const problem = passwordProblem(input.password, { username: input.username, email: input.email });
     if (problem) fields.push({ path: 'password', message: problem });
     if (staff) {
@@ -139,7 +178,8 @@ export class UserService {
 
   /** A customer's own registration; the caller issues the session inside `then`. */
   async registerCustomer<T>(input: NewCustomer, then: (uow: UnitOfWork, user: UserRow) => Promise<T>): Promise<T> {
-    await this.assertNewAccount(input, false);
+    const { name: displayName, problems } = await this.checkName(input.displayName, ['displayName']);
+    await this.assertNewAccount(input, false, problems);
     const passwordHash = await this.deps.hasher.hash(input.password);
     const now = this.deps.clock.now();
     const row: UserRow = {
@@ -152,7 +192,7 @@ export class UserService {
       passwordHash,
       firstName: '',
       lastName: '',
-      displayName: input.displayName,
+      displayName,
       jobTitle: '',
       departments: '[]',
       isActive: 1,
@@ -170,7 +210,8 @@ export class UserService {
 
   /** A staff account (admin screen or CLI). */
   async createStaff(actor: AuditActor, input: NewStaff): Promise<UserRow> {
-    await this.assertNewAccount(input, true);
+    const { name: displayName, problems } = await this.checkStaffName(input.firstName, input.lastName);
+    await this.assertNewAccount(input, true, problems);
     const passwordHash = await this.deps.hasher.hash(input.password);
     const now = this.deps.clock.now();
     const row: UserRow = {
@@ -183,7 +224,7 @@ export class UserService {
       passwordHash,
       firstName: input.firstName,
       lastName: input.lastName,
-      displayName: `${input.firstName} ${input.lastName}`.trim(),
+      displayName,
       jobTitle: input.jobTitle,
       departments: JSON.stringify(input.departments),
       isActive: 1,
@@ -221,6 +262,15 @@ export class UserService {
   async updateStaff(actor: StaffPrincipal & AuditActor, id: string, changes: StaffChanges): Promise<UserRow> {
     const before = await this.get(id);
     if (before.role === 'customer') throw new AppError('not_found');
+    const firstName = changes.firstName ?? before.firstName;
+    const lastName = changes.lastName ?? before.lastName;
+    let displayName = before.displayName;
+    // An unchanged name is never refused (it may even predate the rule); a new one must not be another's.
+    if (`${firstName} ${lastName}`.trim() !== `${before.firstName} ${before.lastName}`.trim()) {
+      const checked = await this.checkStaffName(firstName, lastName, id);
+      if (checked.problems.length > 0) throw new AppError('validation_failed', undefined, { fields: checked.problems });
+      displayName = checked.name;
+    }
     if (changes.email !== undefined) {
       const domains = this.deps.settings.get('staff.emailDomains');
       const domain = emailKey(changes.email).split('@')[1] ?? '';
@@ -241,14 +291,12 @@ export class UserService {
     }
     await inTransaction(this.deps.db, this.deps.bus, async (uow) => {
       if (changes.role === 'agent' && before.role === 'admin') await this.assertAnotherAdminRemains(uow, id);
-      const firstName = changes.firstName ?? before.firstName;
-      const lastName = changes.lastName ?? before.lastName;
       await updateUser(uow.trx, id, {
         ...(changes.role ? { role: changes.role } : {}),
         ...(changes.email ? { email: changes.email, emailKey: emailKey(changes.email) } : {}),
         firstName,
         lastName,
-        displayName: `${firstName} ${lastName}`.trim(),
+        displayName,
         ...(changes.jobTitle !== undefined ? { jobTitle: changes.jobTitle } : {}),
         ...(changes.departments ? { departments: JSON.stringify(changes.departments) } : {}),
         updatedAt: this.deps.clock.now(),
@@ -340,7 +388,9 @@ export class UserService {
     });
   }
 
-  async updateCustomerProfile(userId: string, displayName: string): Promise<UserRow> {
+  async updateCustomerProfile(userId: string, newName: string): Promise<UserRow> {
+    const { name: displayName, problems } = await this.checkName(newName, ['displayName']);
+    if (problems.length > 0) throw new AppError('validation_failed', undefined, { fields: problems });
     await inTransaction(this.deps.db, this.deps.bus, async (uow) => {
       await updateUser(uow.trx, userId, { displayName, updatedAt: this.deps.clock.now() });
       uow.emit(domainEvent('user.changed', { userId, change: 'updated' }));

@@ -94,6 +94,13 @@ export const SETTING_DEFINITIONS = {
     public: true,
   },
   'attachments.maxFiles': { schema: z.number().int().min(1).max(50), default: 10, public: true },
+  // Largest image (width × height, as its header declares them): browsers allocate 4 bytes per pixel to show one,
+  // so a tiny file can declare gigabytes. 50 megapixels holds any phone photo; at most 250 megapixels.
+  'attachments.maxImagePixels': {
+    schema: z.number().int().min(10_000).max(250_000_000),
+    default: 50_000_000,
+    public: true,
+  },
   'attachments.allowedExtensions': {
     // A subset of the product's list (never more: svg, exe and friends are not an admin's choice).
     schema: z

@@ -138,9 +138,17 @@ function StartForm(props: { signedInName?: string; emailRequired: boolean; statu
         <h2 className="h5 mb-3">Start a conversation</h2>
         <FormError error={error} />
         {props.signedInName ? (
-          <p className="text-body-secondary small">
-            You are signed in as <strong>{props.signedInName}</strong>.
-          </p>
+          <>
+            <p className="text-body-secondary small mb-1">
+              You are signed in as <strong>{props.signedInName}</strong>.
+            </p>
+            {/* The account's name is checked like a typed one (an agent may have that name now). */}
+            {fields.displayName && (
+              <div className="invalid-feedback d-block mb-3" role="alert">
+                {fields.displayName} Change it on <a href="/account">your account page</a>.
+              </div>
+            )}
+          </>
         ) : (
           <Field
             label="Your name"
