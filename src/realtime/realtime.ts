@@ -57,6 +57,17 @@ export function createRealtime(ctx: AppContext): Realtime {
       callback(null, true);
     },
   });
+  // Refused handshakes (bad origin, bad transport, malformed): the request is logged by the `req` serializer, which
+  // keeps the path and query keys only, never the cookie or a token.
+  engine.on(
+    'connection_error',
+    (err: { req?: IncomingMessage; code?: number; message?: string; context?: unknown }) => {
+      ctx.logger.debug(
+        { req: err.req, code: err.code, reason: err.message, context: err.context },
+        'socket handshake refused',
+      );
+    },
+  );
   const io = new SocketServer({ serveClient: false, transports: ['websocket'], cleanupEmptyChildNamespaces: true });
   io.bind(engine);
 
