@@ -43,6 +43,35 @@ describe('loadConfig', () => {
     expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', keyPrefix: 'sc' });
   });
 
+  it('bounds slow connections and sockets: defaults, overrides, and a request time shorter than the head time', () => {
+    const defaults = loadConfig({}, { cwd: dir() });
+    expect(defaults.http).toEqual({ headersTimeoutMs: 10_000, requestTimeoutMs: 300_000 });
+    expect(defaults.sockets).toEqual({ maxBufferedBytes: 8 * 1024 * 1024, floodRefusals: 20, floodWindowMs: 60_000 });
+    const set = loadConfig(
+      {
+        HTTP_HEADERS_TIMEOUT_SECONDS: '5',
+        HTTP_REQUEST_TIMEOUT_SECONDS: '60',
+        SOCKET_MAX_BUFFERED_KIB: '1024',
+        SOCKET_FLOOD_REFUSALS: '5',
+        SOCKET_FLOOD_WINDOW_SECONDS: '10',
+      },
+      { cwd: dir() },
+    );
+    expect(set.http).toEqual({ headersTimeoutMs: 5_000, requestTimeoutMs: 60_000 });
+    expect(set.sockets).toEqual({ maxBufferedBytes: 1024 * 1024, floodRefusals: 5, floodWindowMs: 10_000 });
+    const problems = problemsOf({
+      HTTP_HEADERS_TIMEOUT_SECONDS: '30',
+      HTTP_REQUEST_TIMEOUT_SECONDS: '20',
+      SOCKET_MAX_BUFFERED_KIB: '8',
+      SOCKET_FLOOD_REFUSALS: '0',
+    });
+    expect(problems.join('\n')).toMatch(/SOCKET_MAX_BUFFERED_KIB must be a whole number between 64 and 1048576/);
+    expect(problems.join('\n')).toMatch(/SOCKET_FLOOD_REFUSALS must be a whole number between 1 and 10000/);
+    expect(problemsOf({ HTTP_HEADERS_TIMEOUT_SECONDS: '30', HTTP_REQUEST_TIMEOUT_SECONDS: '20' })).toEqual([
+      'HTTP_REQUEST_TIMEOUT_SECONDS (20) must be at least HTTP_HEADERS_TIMEOUT_SECONDS (30)',
+    ]);
+  });
+
   it('lists every problem at once', () => {
     const problems = problemsOf({ PORT: 'eighty', LOG_LEVEL: 'loud', NODE_ENV: 'prod' });
     expect(problems).toHaveLength(3);

@@ -43,6 +43,16 @@ export interface Config {
   passwordHashing: { memoryKib: number; timeCost: number };
   /** How often open sockets re-check their session (a safety net behind revocation events). */
   socketRevalidateMs: number;
+  /**
+   * Slow and silent clients, on every listener: a connection must finish its TLS handshake and then send a complete
+   * request head within `headersTimeoutMs`, and a whole request within `requestTimeoutMs`.
+   */
+  http: { headersTimeoutMs: number; requestTimeoutMs: number };
+  /**
+   * Per-socket bounds: bytes queued for a socket whose reader does not keep up (beyond: the connection is dropped,
+   * the client reconnects and resumes), and rate-limit refusals tolerated per window (beyond: disconnected).
+   */
+  sockets: { maxBufferedBytes: number; floodRefusals: number; floodWindowMs: number };
   /** Rate limits; every one is a configured value (no switch turns them off). */
   limits: {
     loginPerIpPerMinute: number;
@@ -189,6 +199,11 @@ const envSchema = z.object({
   OFFLINE_MAIL_DELAY_SECONDS: wholeNumber('OFFLINE_MAIL_DELAY_SECONDS', 0, 3_600).default(60),
   OFFLINE_MAIL_INTERVAL_MINUTES: wholeNumber('OFFLINE_MAIL_INTERVAL_MINUTES', 0, 1_440).default(10),
   SOCKET_REVALIDATE_SECONDS: wholeNumber('SOCKET_REVALIDATE_SECONDS', 1, 30).default(30),
+  HTTP_HEADERS_TIMEOUT_SECONDS: wholeNumber('HTTP_HEADERS_TIMEOUT_SECONDS', 1, 300).default(10),
+  HTTP_REQUEST_TIMEOUT_SECONDS: wholeNumber('HTTP_REQUEST_TIMEOUT_SECONDS', 1, 3_600).default(300),
+  SOCKET_MAX_BUFFERED_KIB: wholeNumber('SOCKET_MAX_BUFFERED_KIB', 64, 1_048_576).default(8_192),
+  SOCKET_FLOOD_REFUSALS: wholeNumber('SOCKET_FLOOD_REFUSALS', 1, 10_000).default(20),
+  SOCKET_FLOOD_WINDOW_SECONDS: wholeNumber('SOCKET_FLOOD_WINDOW_SECONDS', 1, 3_600).default(60),
   LIMIT_LOGIN_PER_IP_PER_MINUTE: wholeNumber('LIMIT_LOGIN_PER_IP_PER_MINUTE', 1, 1_000_000).default(30),
   LIMIT_REGISTRATIONS_PER_IP_PER_HOUR: wholeNumber('LIMIT_REGISTRATIONS_PER_IP_PER_HOUR', 1, 1_000_000).default(10),
   LIMIT_VISITOR_SESSIONS_PER_IP_PER_HOUR: wholeNumber('LIMIT_VISITOR_SESSIONS_PER_IP_PER_HOUR', 1, 1_000_000).default(
@@ -296,6 +311,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   if (e.STAFF_PORT !== undefined && e.STAFF_PORT === e.PORT) {
     problems.push(`STAFF_PORT must differ from PORT (both are ${e.PORT})`);
   }
+  if (e.HTTP_REQUEST_TIMEOUT_SECONDS < e.HTTP_HEADERS_TIMEOUT_SECONDS) {
+    problems.push(
+      `HTTP_REQUEST_TIMEOUT_SECONDS (${e.HTTP_REQUEST_TIMEOUT_SECONDS}) must be at least HTTP_HEADERS_TIMEOUT_SECONDS (${e.HTTP_HEADERS_TIMEOUT_SECONDS})`,
+    );
+  }
   if (e.STAFF_ORIGIN !== undefined && e.STAFF_PORT === undefined) {
     problems.push('STAFF_ORIGIN is only meaningful with STAFF_PORT');
   }
@@ -341,6 +361,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     migrateOnStart: e.MIGRATE_ON_START,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     socketRevalidateMs: e.SOCKET_REVALIDATE_SECONDS * 1000,
+    http: {
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_SECONDS * 1000,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+    },
+    sockets: {
+      maxBufferedBytes: e.SOCKET_MAX_BUFFERED_KIB * 1024,
+      floodRefusals: e.SOCKET_FLOOD_REFUSALS,
+      floodWindowMs: e.SOCKET_FLOOD_WINDOW_SECONDS * 1000,
+    },
     limits: {
       loginPerIpPerMinute: e.LIMIT_LOGIN_PER_IP_PER_MINUTE,
       registrationsPerIpPerHour: e.LIMIT_REGISTRATIONS_PER_IP_PER_HOUR,

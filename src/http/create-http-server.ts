@@ -15,6 +15,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { AppContext } from '../core/context.js';
 import { installErrorHandling } from './error-handler.js';
+import { closeConnectionsWithoutRequest, connectionServerOptions } from './connection-timeouts.js';
 import { installCsrfProtection } from './auth/csrf.js';
 import { routeModules, type Side, type TypedApp } from './routes/index.js';
 import { redisWithFallbackStore } from './rate-limit-store.js';
@@ -35,9 +36,17 @@ export async function createHttpServer(ctx: AppContext, sides: readonly Side[]):
     bodyLimit: API_BODY_LIMIT,
     genReqId: () => randomUUID(),
     logController: new LogController({ requestIdLogLabel: 'reqId', disableRequestLogging: config.env === 'test' }),
+    // Fastify sets requestTimeout on the server after creating it (0, off, by default): give it ours.
+    requestTimeout: config.http.requestTimeoutMs,
     ...(config.tls
-      ? { https: { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } }
-      : {}),
+      ? {
+          https: {
+            cert: readFileSync(config.tls.certFile),
+            key: readFileSync(config.tls.keyFile),
+            ...connectionServerOptions(config.http, true),
+          },
+        }
+      : { http: connectionServerOptions(config.http, false) }),
     // JSON with __proto__ or constructor.prototype keys is refused (400), never merged.
     onProtoPoisoning: 'error' as const,
     onConstructorPoisoning: 'error' as const,
@@ -47,6 +56,7 @@ export async function createHttpServer(ctx: AppContext, sides: readonly Side[]):
   const app = (
     Fastify(options as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance
   ).withTypeProvider<ZodTypeProvider>() as unknown as TypedApp;
+  closeConnectionsWithoutRequest(app.server, config.http.headersTimeoutMs, config.tls !== undefined);
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

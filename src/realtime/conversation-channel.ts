@@ -18,6 +18,7 @@ import { domainEvent } from '../events/domain-events.js';
 import { AppError } from '../shared/errors.js';
 import { zodFieldProblems } from '../shared/validation.js';
 import type { SocketData } from './socket-auth.js';
+import { countRefusal } from './flood-guard.js';
 
 export const publicRoom = (conversationId: string) => `conv:${conversationId}:public`;
 const authorIdOf = (p: PublicPrincipal | StaffPrincipal) =>
@@ -40,6 +41,7 @@ function on(ctx: AppContext, socket: Socket, event: string, handler: Handler): v
         const appError = toAppError(err, ctx.logger, { event, socket: socket.id });
         if (appError.code === 'rate_limited') socket.emit('app:error', { event, ...appError.toBody().error });
         reply(appError.toBody());
+        if (appError.code === 'rate_limited') countRefusal(ctx, socket, event);
       },
     );
   });

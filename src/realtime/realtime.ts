@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { Server as EngineServer } from 'engine.io';
+import { Server as EngineServer, type Socket as EngineSocket } from 'engine.io';
 import { Server as SocketServer } from 'socket.io';
 import type { AppContext } from '../core/context.js';
 import { isAllowedOrigin } from '../http/origin.js';
@@ -9,6 +9,7 @@ import { registerConversationChannel } from './conversation-channel.js';
 import type { Side } from '../http/routes/index.js';
 import { createStatusPublisher, type StatusPublisher } from './status-publisher.js';
 import { trackPresence } from './presence-tracking.js';
+import { limitOutgoingBuffer } from './outgoing-buffer.js';
 
 /** Largest accepted socket frame; a bigger one closes the connection with code 1009. */
 export const MAX_FRAME_BYTES = 64 * 1024;
@@ -57,6 +58,21 @@ export function createRealtime(ctx: AppContext): Realtime {
       callback(null, true);
     },
   });
+  // Refused handshakes (bad origin, bad transport, malformed): the request is logged by the `req` serializer, which
+  // keeps the path and query keys only, never the cookie or a token.
+  engine.on(
+    'connection_error',
+    (err: { req?: IncomingMessage; code?: number; message?: string; context?: unknown }) => {
+      ctx.logger.debug(
+        { req: err.req, code: err.code, reason: err.message, context: err.context },
+        'socket handshake refused',
+      );
+    },
+  );
+  // A connection whose reader does not keep up is dropped beyond SOCKET_MAX_BUFFERED_KIB (outgoing-buffer.ts).
+  engine.on('connection', (socket: EngineSocket) =>
+    limitOutgoingBuffer(socket, ctx.config.sockets.maxBufferedBytes, ctx.logger),
+  );
   const io = new SocketServer({ serveClient: false, transports: ['websocket'], cleanupEmptyChildNamespaces: true });
   io.bind(engine);
 

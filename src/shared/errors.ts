@@ -44,6 +44,12 @@ export const ERROR_CATALOGUE = {
   file_type_not_allowed: { status: 415, message: 'Files of this type are not accepted.' },
   file_type_mismatch: { status: 415, message: 'This file’s content does not match its extension.' },
   rate_limited: { status: 429, message: 'Too many requests; please wait a moment.' },
+  // Sockets only: sent (as app:error) just before the server disconnects a socket that ignored rate_limited.
+  socket_flooding: {
+    status: 429,
+    message:
+      'This connection kept sending after being asked to slow down and was closed; wait a moment, then reconnect.',
+  },
   // 5xx: the retryable ones say so, clients may try again after Retry-After
   internal_error: { status: 500, message: 'Something went wrong on our side.' },
   // Stored content failed authentication or its key is gone: a server-side integrity fault, not retryable,
