@@ -15,8 +15,8 @@ import { createServices } from './modules/services.js';
 import type { AttachmentStorage } from './modules/attachments/attachment.storage.js';
 import { Metrics } from './observability/metrics.js';
 import { createRealtime, type Realtime } from './realtime/realtime.js';
-import { startIdleCloseJob } from './jobs/idle-close.job.js';
-import type { IntervalJob } from './jobs/interval-job.js';
+import { JobsRunner } from './jobs/jobs-runner.js';
+import { registerJobs } from './jobs/register-jobs.js';
 
 /** Accept-queue length asked of the kernel (capped by net.core.somaxconn; see docs/deployment.md). */
 const LISTEN_BACKLOG = 4096;
@@ -59,6 +59,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const db = database.db;
   const metrics = new Metrics();
   const redis = createRedisClient(config, logger, 'counters');
+  const jobs = new JobsRunner({ db, bus, clock, logger });
   const services = createServices({
     config,
     db,
@@ -69,12 +70,14 @@ export async function createApp(options: AppOptions): Promise<App> {
     redis,
     storage: options.storage,
     sqliteWriter: database.sqliteWriter,
+    jobs,
   });
   services.writer.onBatch = (size) => {
     metrics.messageBatches.observe(size);
     metrics.messagesCommitted.inc(size);
   };
-  const ctx: AppContext = { config, database, db, bus, clock, logger, metrics, services, redis };
+  const ctx: AppContext = { config, database, db, bus, clock, logger, metrics, services, redis, jobs };
+  registerJobs(jobs, ctx);
 
   const realtime = createRealtime(ctx);
   const layout: (readonly Side[])[] = config.staffPort === undefined ? [['public', 'staff']] : [['public'], ['staff']];
@@ -83,7 +86,6 @@ export async function createApp(options: AppOptions): Promise<App> {
   for (const l of listeners) realtime.attach(l.http.server, l.sides);
 
   let stopping: Promise<void> | undefined;
-  const jobs: IntervalJob[] = [];
 
   return {
     ctx,
@@ -107,7 +109,6 @@ export async function createApp(options: AppOptions): Promise<App> {
       await services.keys.initialise();
       await services.settings.initialise(config.settingSeeds);
       await services.storage.initialise();
-      services.attachments.startJanitor();
       realtime.start();
 
       for (const l of listeners) {
@@ -119,10 +120,9 @@ export async function createApp(options: AppOptions): Promise<App> {
         const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
         l.url = `${config.tls ? 'https' : 'http'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
       }
-      jobs.push(startIdleCloseJob(ctx));
       const publicUrl = listeners[0]!.url!;
       const staffUrl = listeners[listeners.length - 1]!.url!;
-      // Jobs: presence heartbeat, offline reply e-mails, the daily retention purge (when a period is set).
+      // Jobs (src/jobs/register-jobs.ts): the outbox, reply e-mails, sweeps, retention, presence heartbeat.
       services.presence.start();
       services.replyMail.setFallbackOrigin(publicUrl);
       if (services.mailer.isConfigured && !config.publicOrigin) {
@@ -131,13 +131,11 @@ export async function createApp(options: AppOptions): Promise<App> {
           'SMTP is configured but PUBLIC_ORIGIN is not: links in e-mails point to the address this instance listens on',
         );
       }
-      services.replyMail.start();
-      services.retention.startDaily();
+      jobs.start();
       return { publicUrl, staffUrl };
     },
     stop() {
       stopping ??= (async () => {
-        for (const job of jobs) job.stop();
         // 1. Stop accepting: Fastify answers new requests with 503 and closes its listening sockets.
         const closing = listeners.map((l) => l.http.close());
         // 2. Sockets: tell clients to reconnect (to another instance), close their transports.
@@ -145,10 +143,9 @@ export async function createApp(options: AppOptions): Promise<App> {
         // 3. In-flight HTTP requests finish; queued message writes commit; then nothing can write any more.
         await Promise.allSettled(closing);
         await services.writer.drain();
-        await services.replyMail.stop();
-        await services.retention.stopDaily();
+        // Outbox rows of the last writes stay in the database for the next instance (or this one, restarted).
+        await jobs.stop();
         await services.presence.stop();
-        await services.attachments.stopJanitor();
         // 4. Bus, Redis and database last: everything above may still have been using them.
         await bus.close();
         redis?.disconnect();

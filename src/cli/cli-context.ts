@@ -5,6 +5,9 @@ import { createDb, type DatabaseHandle } from '../db/database.js';
 import { assertNoUnknownMigrations, MigrationError, migrateToLatest, pendingMigrations } from '../db/migrate.js';
 import { InProcessBus } from '../events/event-bus.js';
 import { createBus } from '../events/create-bus.js';
+import { JobsRunner } from '../jobs/jobs-runner.js';
+import { registerJobs } from '../jobs/register-jobs.js';
+import { DELETE_FILES_TOPIC } from '../modules/attachments/attachment.service.js';
 import { createServices, type Services } from '../modules/services.js';
 import { describeStartupFailure } from '../core/startup-errors.js';
 
@@ -46,6 +49,7 @@ export async function withCliContext<T>(
   const database = createDb(config.database, logger);
   const bus = config.redis ? createBus(config, logger) : new InProcessBus(logger);
   let services: Services | undefined;
+  const jobs = new JobsRunner({ db: database.db, bus, clock: systemClock, logger });
   try {
     try {
       await database.ping(3_000);
@@ -73,12 +77,18 @@ export async function withCliContext<T>(
       logger,
       redis: undefined,
       sqliteWriter: database.sqliteWriter,
+      // Never started: a command does its work itself, and carries out its own file deletions at the end.
+      jobs,
     });
+    registerJobs(jobs, { services, db: database.db, clock: systemClock });
     if (options.migrate !== false) {
       await services.keys.initialise();
       await services.settings.initialise(config.settingSeeds);
     }
-    return await fn({ config, logger, database, services });
+    const result = await fn({ config, logger, database, services });
+    // Files of what the command erased are deleted through the outbox: carry those rows out before exiting.
+    if (options.migrate !== false) await jobs.drainOutbox({ topics: [DELETE_FILES_TOPIC] });
+    return result;
   } finally {
     services?.mailer.close();
     await bus.close();

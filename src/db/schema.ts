@@ -238,6 +238,22 @@ export interface ConversationMailTable {
 }
 
 /** The last run of a scheduled job (the daily retention purge). */
+/** A side effect waiting to be carried out by the jobs runner (src/jobs/), written in its change's transaction. */
+export interface OutboxTable {
+  id: string;
+  topic: string;
+  /** JSON text (ids and metadata, never plaintext content). */
+  payload: string;
+  dedupeKey: string | null;
+  createdAt: number;
+  /** Not before this instant (a delay, or the backoff after a failure). */
+  availableAt: number;
+  attempts: number;
+  lastError: string | null;
+  /** Set when the handler's attempts are used up: the row stays for operators and is not tried again. */
+  failedAt: number | null;
+}
+
 export interface JobRunsTable {
   name: string;
   /** Local date in the support timezone, YYYY-MM-DD. */
@@ -289,6 +305,7 @@ export interface Database {
   offlineReplyQueue: OfflineReplyQueueTable;
   conversationMail: ConversationMailTable;
   jobRuns: JobRunsTable;
+  outbox: OutboxTable;
   attachments: AttachmentsTable;
 }
 

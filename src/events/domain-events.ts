@@ -43,6 +43,8 @@ export interface DomainEventMap {
    * fresh status ("all agents are away" or not).
    */
   'presence.changed': { agentsOnline: number };
+  /** Rows were written to the outbox (src/db/outbox.ts): a wake-up for the jobs runner, which also polls. */
+  'outbox.enqueued': { count: number };
 }
 
 export interface MessageCreatedPayload {

@@ -32,7 +32,8 @@ import { TopicService } from './topics/topic.service.js';
 import { OverviewService } from './overview/overview.service.js';
 import { SettingsService } from './settings/settings.service.js';
 import { PresenceService } from './presence/presence.service.js';
-import { ReplyMailService } from './continuity/reply-mail.service.js';
+import { REPLY_MAIL_TOPIC, ReplyMailService } from './continuity/reply-mail.service.js';
+import type { JobsRunner } from '../jobs/jobs-runner.js';
 import { ResumeService } from './continuity/resume.service.js';
 import { TranscriptService } from './continuity/transcript.service.js';
 import { RetentionService } from './retention/retention.service.js';
@@ -54,6 +55,8 @@ export interface ServiceDeps {
   storage?: AttachmentStorage;
   /** SQLite: the writer thread (`DatabaseHandle.sqliteWriter`), where group commit runs. */
   sqliteWriter?: SqliteWriterThread;
+  /** The jobs runner: services ask it for early runs of their tasks (src/jobs/register-jobs.ts registers them). */
+  jobs: JobsRunner;
 }
 
 /** The group-commit writer's database side: the SQLite writer thread, or PostgreSQL's one-round-trip function. */
@@ -142,6 +145,11 @@ export function createServices(deps: ServiceDeps): Services {
     attachments,
     messageLimiter,
     schedule,
+    // An agent's reply may have to reach a visitor who is away by e-mail: queued in the reply's own transaction.
+    messageEffects: (m) =>
+      mailer.isConfigured && m.authorType === 'staff' && m.kind === 'text'
+        ? [{ topic: REPLY_MAIL_TOPIC, onlyWithEmail: true }]
+        : [],
   });
   const presence = new PresenceService({ redis, keyPrefix: config.redis?.keyPrefix ?? 'sc', bus, logger });
   schedule.setAgentsOnlineProvider(() => presence.agentsOnline());
@@ -157,7 +165,7 @@ export function createServices(deps: ServiceDeps): Services {
     conversations,
     settings,
     resume,
-    writer,
+    jobs: deps.jobs,
   });
   const transcripts = new TranscriptService({
     db,

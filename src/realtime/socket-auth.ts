@@ -80,17 +80,16 @@ export function enforceSessionRevocation(ctx: AppContext, namespaces: Namespace[
   };
   const unsubscribe = ctx.bus.on('sessions.revoked', ({ sessionIds, reason }) => disconnect(sessionIds, reason));
 
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    revalidate()
-      .catch((err: unknown) =>
+  // Per instance (these sockets are this instance's), on the jobs runner like every periodic task.
+  ctx.jobs.every({
+    name: 'sockets.revalidate',
+    everyMs: intervalMs,
+    lease: false,
+    run: () =>
+      revalidate().catch((err: unknown) =>
         ctx.logger.warn({ err: { message: (err as Error).message } }, 'socket re-validation failed'),
-      )
-      .finally(() => (running = false));
-  }, intervalMs);
-  timer.unref();
+      ),
+  });
 
   async function revalidate(): Promise<void> {
     const bySession = new Map<string, Socket[]>();
@@ -117,8 +116,6 @@ export function enforceSessionRevocation(ctx: AppContext, namespaces: Namespace[
     }
   }
 
-  return () => {
-    unsubscribe();
-    clearInterval(timer);
-  };
+  // The runner's task stops with the runner (the app stops it before the database closes).
+  return unsubscribe;
 }

@@ -7,8 +7,9 @@ import { isPostgres } from './dialect.js';
  * before the locks were granted) judges, numbers and inserts every message and moves the counters, and answers one
  * row per message. Called outside a transaction, the call is its own transaction: one round trip, one commit.
  *
- * The rules are those of src/modules/conversations/append/append-plan.ts (same order, same codes), for messages
- * without files; batches with files take the general path. Verdicts: ok, duplicate (an earlier message with the
+ * The rules are those of src/modules/conversations/append/append-plan.ts (same order, same codes, the same outbox
+ * rows for each stored message's effects), for messages without files; batches with files take the general path.
+ * Needs the outbox table (migration 2026-12-07T0100) when called, not when created. Verdicts: ok, duplicate (an earlier message with the
  * same conversation, author and client id: its row is returned), same_as (the same in this batch: `ref` is the
  * earlier item), not_found, conversation_closed, not_a_participant.
  *
@@ -34,7 +35,7 @@ BEGIN
   WITH input AS (
     SELECT (x->>'i')::int AS i, x->>'id' AS id, x->>'cid' AS cid, x->>'kind' AS kind, x->>'at' AS atype,
            x->>'aid' AS aid, x->>'an' AS aname, x->>'ati' AS atitle, x->>'cm' AS cmid,
-           decode(x->>'b', 'base64') AS body, (x->>'ts')::bigint AS ts
+           decode(x->>'b', 'base64') AS body, (x->>'ts')::bigint AS ts, COALESCE(x->'fx', '[]'::jsonb) AS fx
       FROM jsonb_array_elements(batch) x
   ),
   judged AS (
@@ -81,6 +82,15 @@ BEGIN
     SELECT n.id, n.cid, n.new_seq, n.new_public_seq, n.kind, n.atype, n.aid, n.new_author_name, n.atitle, n.cmid,
            n.body, n.ts
       FROM numbered n
+    RETURNING 1
+  ),
+  effects AS (
+    INSERT INTO outbox (id, topic, payload, dedupe_key, created_at, available_at, attempts)
+    SELECT gen_random_uuid()::text, f->>'t', json_build_object('messageId', n.id, 'conversationId', n.cid)::text,
+           (f->>'t') || ':' || n.id, n.ts, n.ts, 0
+      FROM numbered n CROSS JOIN LATERAL jsonb_array_elements(n.fx) f
+     WHERE NOT (f->>'e')::boolean OR n.c_email IS NOT NULL
+    ON CONFLICT (dedupe_key) DO NOTHING
     RETURNING 1
   ),
   counters AS (

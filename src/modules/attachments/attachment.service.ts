@@ -95,6 +95,9 @@ function sortForMessage(rows: AttachmentRow[]): AttachmentRow[] {
   return [...rows].sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
+/** Outbox topic: stored files of erased rows, deleted after the erasure committed (payload `{ keys }`). */
+export const DELETE_FILES_TOPIC = 'attachments.delete-files';
+
 /** A file ready to be sent, with the headers the download endpoints set. */
 export interface OpenedAttachment {
   view: AttachmentView;
@@ -133,8 +136,6 @@ function displayableName(raw: string): string {
  * read the file's conversation, and the removal of files nobody sent or whose conversation is gone.
  */
 export class AttachmentService {
-  private sweepTimer: NodeJS.Timeout | undefined;
-  private sweeping: Promise<unknown> | undefined;
   private lastOrphanScan = 0;
 
   constructor(private readonly deps: AttachmentServiceDeps) {}
@@ -438,12 +439,12 @@ export class AttachmentService {
   // Removal
 
   /**
-   * Called inside ConversationService.erase's transaction: once it has committed (the rows are gone with their
-   * conversation, and the key is shredded), the stored files are deleted too.
+   * Called inside ConversationService.erase's transaction: the stored files are deleted once it has committed (the
+   * rows are gone with their conversation, and the key is shredded), by the outbox (topic DELETE_FILES_TOPIC).
    */
   async deleteFilesAfterErase(uow: UnitOfWork, conversationId: string): Promise<void> {
     const keys = await listStorageKeysOfConversation(uow.trx, conversationId);
-    if (keys.length > 0) uow.afterCommit(() => this.deleteStoredFiles(keys));
+    if (keys.length > 0) await uow.enqueue({ topic: DELETE_FILES_TOPIC, payload: { keys } });
   }
 
   /** Deletes stored files; failures are logged (the orphan sweep retries them), never thrown. */
@@ -505,26 +506,5 @@ export class AttachmentService {
       this.deps.logger.info(result.value, 'removed attachments never sent and orphaned files');
     }
     return { ran: true, ...result.value };
-  }
-
-  /** Starts the periodic sweep (unref'd: it never keeps the process alive). */
-  startJanitor(intervalMs = SWEEP_INTERVAL_MS): void {
-    if (this.sweepTimer) return;
-    this.sweepTimer = setInterval(() => {
-      if (this.sweeping) return;
-      this.sweeping = this.sweep()
-        .catch((err: unknown) =>
-          this.deps.logger.warn({ err: { message: (err as Error).message } }, 'attachment sweep failed; will retry'),
-        )
-        .finally(() => (this.sweeping = undefined));
-    }, intervalMs);
-    this.sweepTimer.unref();
-  }
-
-  /** Stops the sweep and waits for a running one to finish (before the database closes). */
-  async stopJanitor(): Promise<void> {
-    if (this.sweepTimer) clearInterval(this.sweepTimer);
-    this.sweepTimer = undefined;
-    await this.sweeping;
   }
 }

@@ -392,7 +392,8 @@ describeEachDialect('attachments', (dialect) => {
       });
       const filesBefore = storedFiles(t).length;
       await inTransaction(t.ctx.db, t.ctx.bus, (uow) => t.ctx.services.conversations.erase(uow, v.conversationId));
-      expect(storedFiles(t).length).toBe(filesBefore - 1);
+      // Deleted by the outbox once the erasure committed (the jobs runner, a moment later).
+      await expect.poll(() => storedFiles(t).length).toBe(filesBefore - 1);
       expect((await v.client.get(`/api/conversations/${v.conversationId}/attachments/${file!.id}`)).status).toBe(404);
       expect((await agent.get(`/api/staff/conversations/${v.conversationId}/attachments/${file!.id}`)).status).toBe(
         404,
@@ -623,8 +624,8 @@ describeEachDialect('attachments', (dialect) => {
       });
       const count = storedFiles(t).length;
       expect((await admin.delete(`/api/admin/users/${customer.id}`)).status).toBe(200);
-      // Both the sent and the unsent file are gone.
-      expect(storedFiles(t).length).toBe(count - 2);
+      // Both the sent and the unsent file are gone (through the outbox, a moment after the commit).
+      await expect.poll(() => storedFiles(t).length).toBe(count - 2);
       const rows = await t.ctx.db
         .selectFrom('attachments')
         .select('id')

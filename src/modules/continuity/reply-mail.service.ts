@@ -7,7 +7,7 @@ import { inTransaction } from '../../db/transaction.js';
 import type { EventBus } from '../../events/event-bus.js';
 import { findConversation, type MessageRow } from '../conversations/conversation.repository.js';
 import type { ConversationService } from '../conversations/conversation.service.js';
-import type { CommittedMessage, MessageWriter } from '../conversations/message-writer.js';
+import type { JobsRunner } from '../../jobs/jobs-runner.js';
 import type { Mailer } from '../mail/mailer.js';
 import { ownerPresenceKey, type PresenceService } from '../presence/presence.service.js';
 import type { SettingsService } from '../settings/settings.service.js';
@@ -34,13 +34,19 @@ export interface ReplyMailDeps {
   conversations: ConversationService;
   settings: SettingsService;
   resume: ResumeService;
-  writer: MessageWriter;
+  jobs: JobsRunner;
 }
+
+/** Outbox topic written by the message writer for agent replies in conversations with an address. */
+export const REPLY_MAIL_TOPIC = 'reply-mail.queue';
+/** The jobs-runner task that sends due reply e-mails. */
+export const REPLY_MAIL_TASK = 'reply-mail.send';
 
 const LOCK = 'offline-reply-mail';
 const LOCK_TTL_MS = 5 * 60_000;
-/** Safety net behind the per-reply timer: every instance looks for due mail this often. */
-const SWEEP_MS = 60_000;
+/** Safety net behind the per-reply wake-ups: every instance looks for due mail this often. */
+export const REPLY_MAIL_SWEEP_MS = 60_000;
+const SWEEP_MS = REPLY_MAIL_SWEEP_MS;
 const CONVERSATIONS_PER_PASS = 50;
 /** Conversations looked at per pass: throttled ones (not due yet) must not hide due ones behind them. */
 const PENDING_SCAN = 1_000;
@@ -51,9 +57,10 @@ const MAX_ATTEMPTS = 5;
  * address and SMTP is configured.
  *
  * Exactly once across instances:
- * 1. Only the instance whose writer committed a reply sees it here (`MessageWriter.committedListeners`, not the
- *    bus, which every instance receives). It checks presence on every instance (Redis) and queues the reply in
- *    the database (`offline_reply_queue`, keyed by message id).
+ * 1. The message writer writes an outbox row (topic `reply-mail.queue`) for every agent reply in a conversation
+ *    with an address, in the reply's own transaction; the jobs runner hands each row to `queueReply` once
+ *    (src/jobs/jobs-runner.ts). It checks presence on every instance (Redis) and queues the reply in the database
+ *    (`offline_reply_queue`, keyed by message id, so a repeated row changes nothing).
  * 2. Sending happens under the database lease `offline-reply-mail` (one sender at a time, on any instance): it
  *    re-reads the queue, re-checks presence (a visitor who came back reads the replies live and gets no e-mail),
  *    sends one e-mail with every queued reply of the conversation, then deletes exactly those queue rows and
@@ -68,17 +75,11 @@ const MAX_ATTEMPTS = 5;
  * Only staff text messages qualify: never private notes, never system lines, never the visitor's own words.
  */
 export class ReplyMailService {
-  private timer: NodeJS.Timeout | undefined;
-  private timerAt = Infinity;
-  private sweep: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
   private fallbackOrigin: string | undefined;
-  private stopped = false;
 
-  constructor(private readonly deps: ReplyMailDeps) {
-    deps.writer.committedListeners.add((committed) => this.onCommitted(committed));
-  }
+  constructor(private readonly deps: ReplyMailDeps) {}
 
   /** Where links point when PUBLIC_ORIGIN is not configured: the app's own public URL (set once listening). */
   setFallbackOrigin(origin: string): void {
@@ -89,65 +90,25 @@ export class ReplyMailService {
     return this.deps.config.publicOrigin ?? this.fallbackOrigin ?? `http://localhost:${this.deps.config.port}`;
   }
 
-  start(): void {
-    this.stopped = false;
-    if (!this.deps.mailer.isConfigured || this.sweep) return;
-    this.sweep = setInterval(() => void this.processDue(), SWEEP_MS);
-    this.sweep.unref();
-    void this.processDue();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.sweep) clearInterval(this.sweep);
-    if (this.timer) clearTimeout(this.timer);
-    this.sweep = undefined;
-    this.timer = undefined;
-    await (this.queued ?? this.running)?.catch(() => undefined);
-  }
-
-  private onCommitted(committed: CommittedMessage[]): void {
-    if (!this.deps.mailer.isConfigured || this.stopped) return;
-    const replies = committed.filter(
-      ({ message, conversation }) =>
-        message.authorType === 'staff' &&
-        message.kind === 'text' &&
-        message.publicSeq !== null &&
-        conversation.email !== null,
-    );
-    if (replies.length === 0) return;
-    this.enqueue(replies).catch((err: unknown) =>
-      this.deps.logger.error({ err: { message: (err as Error).message } }, 'could not queue offline reply e-mail'),
-    );
-  }
-
-  private async enqueue(replies: CommittedMessage[]): Promise<void> {
-    const rows: { messageId: string; conversationId: string; queuedAt: number }[] = [];
-    for (const { message, conversation } of replies) {
-      const owner = ownerPresenceKey(conversation);
-      if (owner && (await this.deps.presence.isOwnerConnected(owner))) continue;
-      rows.push({ messageId: message.id, conversationId: conversation.id, queuedAt: this.deps.clock.now() });
-    }
-    if (rows.length === 0) return;
-    await queueOfflineReplies(this.deps.db, rows);
+  /**
+   * The outbox handler of REPLY_MAIL_TOPIC: an agent reply was committed. Queued for e-mail unless its visitor or
+   * customer is connected somewhere (then it arrives live).
+   */
+  async queueReply(payload: { messageId: string; conversationId: string }): Promise<void> {
+    if (!this.deps.mailer.isConfigured) return;
+    const conversation = await findConversation(this.deps.db, payload.conversationId);
+    if (!conversation?.email) return;
+    const owner = ownerPresenceKey(conversation);
+    if (owner && (await this.deps.presence.isOwnerConnected(owner))) return;
+    await queueOfflineReplies(this.deps.db, [
+      { messageId: payload.messageId, conversationId: payload.conversationId, queuedAt: this.deps.clock.now() },
+    ]);
     this.arm(this.deps.config.offlineMail.delayMs);
   }
 
+  /** The next look for due mail, at the latest in `inMs` (the runner's task; its sweep runs anyway). */
   private arm(inMs: number): void {
-    if (this.stopped) return;
-    const at = Date.now() + Math.max(0, Math.min(inMs, SWEEP_MS));
-    if (this.timer && this.timerAt <= at) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(
-      () => {
-        this.timer = undefined;
-        this.timerAt = Infinity;
-        void this.processDue();
-      },
-      Math.max(0, at - Date.now()),
-    );
-    this.timer.unref();
+    this.deps.jobs.runSoon(REPLY_MAIL_TASK, Math.max(0, Math.min(inMs, SWEEP_MS)));
   }
 
   private dueAt(p: Pick<PendingReplyMail, 'firstQueuedAt' | 'lastReplyMailAt' | 'retryAt'>): number {
@@ -192,10 +153,7 @@ export class ReplyMailService {
       if (later.length > 0) this.arm(Math.min(...later));
       if (due.length === 0) return;
       const result = await withLock(this.deps.db, this.deps.clock, LOCK, LOCK_TTL_MS, async () => {
-        for (const p of due) {
-          if (this.stopped) break;
-          await this.sendFor(p.conversationId);
-        }
+        for (const p of due) await this.sendFor(p.conversationId);
       });
       // Another instance is sending right now; look again shortly in case it stops early.
       if (!result.ran) this.arm(5_000);

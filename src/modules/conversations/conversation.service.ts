@@ -50,6 +50,7 @@ import {
   type Viewer,
 } from './conversation.presenter.js';
 import { appendToLockedConversation, type MessageWriter, type NewMessage } from './message-writer.js';
+import type { MessageEffect } from './append/append-plan.js';
 
 /** Whether a staff member is a participant of a conversation (for permission checks). */
 type IsParticipant = (conversationId: string, userId: string) => Promise<boolean>;
@@ -69,6 +70,8 @@ export interface ConversationServiceDeps {
   messageLimiter: RateLimiterAbstract;
   /** Support hours: a conversation started while closed gets a system line with the next opening. */
   schedule?: ScheduleService;
+  /** Side effects a sent message causes (outbox rows written with it), e.g. queueing a reply e-mail. */
+  messageEffects?: (message: NewMessage) => MessageEffect[];
 }
 
 export interface StartInput {
@@ -438,7 +441,11 @@ export class ConversationService {
     this.recentPlaintext.set(messageId, input.text);
     let result;
     try {
-      result = await this.deps.writer.append({ message, attachmentIds });
+      result = await this.deps.writer.append({
+        message,
+        attachmentIds,
+        effects: this.deps.messageEffects?.(message) ?? [],
+      });
     } finally {
       if (result?.message.id !== messageId) this.recentPlaintext.delete(messageId);
     }

@@ -5,7 +5,7 @@ import type { EventBus } from '../../events/event-bus.js';
 import { AppError } from '../../shared/errors.js';
 import type { AttachmentRow } from '../attachments/attachment.repository.js';
 import { attachmentEventItems } from '../attachments/attachment.service.js';
-import { assignSequence, type AppendItem, type NewMessage } from './append/append-plan.js';
+import { assignSequence, type AppendItem, type MessageEffect, type NewMessage } from './append/append-plan.js';
 import type { AppendOutcome, BatchAppender, CommittedConversation } from './append/batch-appender.js';
 import {
   insertMessages,
@@ -28,15 +28,11 @@ export interface AppendRequest {
    * not stored.
    */
   attachmentIds?: readonly string[];
+  /** Outbox rows to write with the message if it is stored (e.g. a reply e-mail to queue): in the same transaction. */
+  effects?: readonly MessageEffect[];
 }
 
 export type AppendResult = { message: MessageRow; duplicate: boolean; attachments: AttachmentRow[] };
-
-/** A message this instance's writer committed, with what post-commit work needs of its conversation. */
-export interface CommittedMessage {
-  message: MessageRow;
-  conversation: CommittedConversation;
-}
 
 /** Messages per transaction at most; a lane takes whatever queued while its previous batch was committing. */
 const MAX_BATCH = 512;
@@ -121,11 +117,6 @@ export class MessageWriter {
   readonly stats: WriterStats = { batches: 0, messages: 0 };
   /** Called after each committed batch with its size (metrics). */
   onBatch: (size: number) => void = () => undefined;
-  /**
-   * Called after each commit with the messages it stored, on the committing instance only (unlike bus events,
-   * which every instance receives): work that must happen once per message hangs here (offline reply e-mails).
-   */
-  readonly committedListeners = new Set<(committed: CommittedMessage[]) => void>();
 
   constructor(private readonly deps: { appender: BatchAppender; bus: EventBus; logger: Logger; lanes?: number }) {
     this.lanes = Array.from({ length: Math.max(1, deps.lanes ?? 1) }, () => ({ queue: [], busy: false }));
@@ -137,7 +128,7 @@ export class MessageWriter {
     const lane = this.lanes[this.laneOf(request.message.conversationId)]!;
     return new Promise((resolve, reject) => {
       lane.queue.push({
-        item: { message: request.message, attachmentIds: request.attachmentIds ?? [] },
+        item: { message: request.message, attachmentIds: request.attachmentIds ?? [], effects: request.effects },
         resolve,
         reject,
       });
@@ -181,25 +172,18 @@ export class MessageWriter {
       for (const p of batch) await this.writeBatch([p]);
       return;
     }
-    const committed: CommittedMessage[] = [];
+    let stored = 0;
     result.outcomes.forEach((o: AppendOutcome) => {
       if ('error' in o || o.duplicate) return;
+      stored += 1;
       const conversation = result.conversations.get(o.message.conversationId)!;
-      committed.push({ message: o.message, conversation });
       this.deps.bus.publish(messageCreatedEvent(o.message, conversation, o.attachments));
     });
+    // Side effects were written as outbox rows in the batch's transaction: wake the jobs runner (src/jobs/).
+    if (result.enqueued) this.deps.bus.publish(domainEvent('outbox.enqueued', { count: stored }));
     this.stats.batches += 1;
-    this.stats.messages += committed.length;
-    this.onBatch(committed.length);
-    if (committed.length > 0) {
-      for (const listener of this.committedListeners) {
-        try {
-          listener(committed);
-        } catch (err) {
-          this.deps.logger.error({ err }, 'committed-message listener failed');
-        }
-      }
-    }
+    this.stats.messages += stored;
+    this.onBatch(stored);
     batch.forEach((p, i) => {
       const o = result.outcomes[i]!;
       if ('error' in o) p.reject(o.error);

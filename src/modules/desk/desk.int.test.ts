@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../core/clock.js';
-import { startIdleCloseJob } from '../../jobs/idle-close.job.js';
+import { IDLE_CLOSE_TASK } from '../../jobs/register-jobs.js';
 import { createTestDatabase, describeEachDialect, DIALECTS } from '../../../test/harness/dialects.js';
 import {
   createStaff,
@@ -258,7 +258,7 @@ describeEachDialect('agent desk', (dialect) => {
   describe('idle auto-close', () => {
     it('is off by default, and when set closes conversations idle for that long with a system line', async () => {
       const c = await visitorWithConversation(t);
-      const job = startIdleCloseJob(t.ctx);
+      const job = { runNow: () => t.ctx.jobs.runNow(IDLE_CLOSE_TASK) };
       try {
         clock.advance(5 * 3_600_000);
         await job.runNow();
@@ -269,7 +269,6 @@ describeEachDialect('agent desk', (dialect) => {
         expect(view.body.conversation.status).toBe('closed');
         expect(view.body.messages.at(-1).text).toBe('Closed automatically after 4 hours without messages');
       } finally {
-        job.stop();
         await admin.patch('/api/admin/settings', { 'conversations.idleAutoCloseHours': null });
       }
     });

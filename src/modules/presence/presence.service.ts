@@ -56,7 +56,7 @@ export class PresenceService {
   private cached: { value: number; at: number } | undefined;
   private lastAnnounced: number | undefined;
   private recountTimer: NodeJS.Timeout | undefined;
-  private heartbeat: NodeJS.Timeout | undefined;
+  private started = false;
   private stopped = false;
 
   constructor(
@@ -162,23 +162,26 @@ export class PresenceService {
 
   // ---- lifecycle ----
 
-  /** Starts the heartbeat (Redis only). */
+  /** How often `beat()` should run (the jobs runner's `presence.heartbeat` task). */
+  get beatEveryMs(): number {
+    return this.heartbeatMs;
+  }
+
+  /** Starts keeping this instance's mirror (Redis only); the runner then calls `beat()` every `beatEveryMs`. */
   start(): void {
-    if (!this.deps.redis || this.heartbeat) return;
+    if (!this.deps.redis || this.started) return;
+    this.started = true;
     this.stopped = false;
     // (Re)connected: write the mirror now rather than at the next beat (commands fail fast while it connects).
     this.deps.redis.on('ready', this.onReady);
     void this.beat();
-    this.heartbeat = setInterval(() => void this.beat(), this.heartbeatMs);
-    this.heartbeat.unref();
   }
 
   /** Stops the heartbeat and removes this instance's mirror, so the others stop counting its members at once. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.started = false;
     if (this.recountTimer) clearTimeout(this.recountTimer);
-    this.heartbeat = undefined;
     const redis = this.deps.redis;
     redis?.off('ready', this.onReady);
     if (!redis || redis.status !== 'ready') return;
@@ -235,9 +238,10 @@ export class PresenceService {
 
   private readonly onReady = () => void this.beat();
 
-  private async beat(): Promise<void> {
+  /** Refreshes this instance's mirror and lease in Redis (a no-op without Redis, or once stopped). */
+  async beat(): Promise<void> {
     const redis = this.deps.redis;
-    if (!redis || this.stopped) return;
+    if (!redis || this.stopped || !this.started) return;
     const staffKey = this.key(this.instanceId, 'staff');
     const ownersKey = this.key(this.instanceId, 'owners');
     try {

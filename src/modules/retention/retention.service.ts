@@ -24,8 +24,9 @@ const DAILY_LOCK = 'retention.daily';
 /** The lease outlives any sane purge; if a holder dies, another instance may take over after it expires. */
 const DAILY_LOCK_TTL_MS = 30 * 60_000;
 /** How often each instance asks "has today's purge run?" (cheap: one setting read, then one lease attempt). */
-const DAILY_CHECK_MS = 60 * 60_000;
-const FIRST_CHECK_MS = 60_000;
+/** The daily purge is looked for hourly, the first time a minute after start (a jobs-runner task). */
+export const DAILY_CHECK_MS = 60 * 60_000;
+export const FIRST_CHECK_MS = 60_000;
 
 export interface PurgedConversation {
   id: string;
@@ -78,7 +79,6 @@ export interface RetentionDeps {
  * across instances.
  */
 export class RetentionService {
-  private timer: NodeJS.Timeout | undefined;
   private running: Promise<DailyOutcome> | undefined;
 
   constructor(private readonly deps: RetentionDeps) {}
@@ -179,30 +179,5 @@ export class RetentionService {
       return { ran: true, date: today, result };
     });
     return outcome.ran ? outcome.value : { ran: false, reason: 'locked' };
-  }
-
-  /** Checks a minute after start and then hourly (unref'd timers; stop with `stopDaily`). */
-  startDaily(): void {
-    if (this.timer) return;
-    const tick = () => {
-      this.runDaily().catch((err: unknown) =>
-        this.deps.logger.warn({ err: { message: (err as Error).message } }, 'daily retention purge failed'),
-      );
-    };
-    this.timer = setTimeout(() => {
-      tick();
-      this.timer = setInterval(tick, DAILY_CHECK_MS);
-      this.timer.unref();
-    }, FIRST_CHECK_MS);
-    this.timer.unref();
-  }
-
-  async stopDaily(): Promise<void> {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      clearInterval(this.timer);
-    }
-    this.timer = undefined;
-    await this.running?.catch(() => undefined);
   }
 }

@@ -12,6 +12,7 @@
  *   4. staff authors are participants                                           → else not_a_participant
  *   5. referenced uploads are this author's, in this conversation, unclaimed    → else not_found / attachment_in_use
  *   6. seq = lastSeq + 1; publicSeq = lastPublicSeq + 1 unless a note; counters move with it.
+ *   7. its effects become outbox rows in the same transaction (src/jobs/ carries them out after the commit).
  */
 import type { ErrorCode } from '../../../shared/errors.js';
 import type { AttachmentRow } from '../../attachments/attachment.repository.js';
@@ -36,6 +37,21 @@ export interface AppendItem {
   message: NewMessage;
   /** Uploads (by the message's author, in its conversation) to bind to the message in the same transaction. */
   attachmentIds: readonly string[];
+  /** Side effects of storing it: outbox rows written in the same transaction (payload `{ messageId, conversationId }`). */
+  effects?: readonly MessageEffect[];
+}
+
+/** An outbox row to write with a stored message; `onlyWithEmail`: only if its conversation has an e-mail address. */
+export interface MessageEffect {
+  topic: string;
+  onlyWithEmail?: boolean;
+}
+
+/** Outbox rows of a batch: one per (stored message, effect), keyed `<topic>:<messageId>`. */
+export interface PlannedEffect {
+  topic: string;
+  messageId: string;
+  conversationId: string;
 }
 
 /** What the database holds for a batch, read with the batch's conversation rows locked. */
@@ -63,6 +79,8 @@ export interface BatchPlan {
   claims: { messageId: string; conversationId: string; uploaderId: string; ids: string[] }[];
   /** Conversations whose counters moved, with their new values (the locked rows, updated in place). */
   touched: ConversationRow[];
+  /** Outbox rows to write in the same transaction. */
+  effects: PlannedEffect[];
 }
 
 export const dedupeKey = (m: { conversationId: string; authorId: string | null; clientMsgId: string | null }) =>
@@ -106,10 +124,10 @@ export function assignSequence(conversation: ConversationRow, m: NewMessage): Me
 
 /** Decides every message of a batch (see the file comment); mutates `state` (counters, dedupe map). */
 export function planAppend(items: readonly AppendItem[], state: BatchState): BatchPlan {
-  const plan: BatchPlan = { outcomes: [], inserts: [], claims: [], touched: [] };
+  const plan: BatchPlan = { outcomes: [], inserts: [], claims: [], touched: [], effects: [] };
   const touched = new Set<ConversationRow>();
   const claimed = new Set<string>();
-  for (const { message: m, attachmentIds } of items) {
+  for (const { message: m, attachmentIds, effects = [] } of items) {
     const conversation = state.conversations.get(m.conversationId);
     if (!conversation || !mayAddress(m, conversation)) {
       plan.outcomes.push({ kind: 'refused', code: 'not_found' });
@@ -158,6 +176,10 @@ export function planAppend(items: readonly AppendItem[], state: BatchState): Bat
         uploaderId: m.authorId!,
         ids: files.map((f) => f.id),
       });
+    }
+    for (const effect of effects) {
+      if (effect.onlyWithEmail && !conversation.email) continue;
+      plan.effects.push({ topic: effect.topic, messageId: row.id, conversationId: row.conversationId });
     }
     if (key !== undefined) state.existing.set(key, row);
     plan.outcomes.push({ kind: 'stored', message: row, attachments: files.map((f) => ({ ...f, messageId: row.id })) });

@@ -19,6 +19,8 @@ export interface AppendBatchResult {
   outcomes: AppendOutcome[];
   /** The conversations of the stored messages, as of the commit. */
   conversations: Map<string, CommittedConversation>;
+  /** Whether the batch wrote outbox rows (the jobs runner is then woken). */
+  enqueued: boolean;
 }
 
 export interface BatchAppender {

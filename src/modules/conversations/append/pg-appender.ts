@@ -5,6 +5,7 @@
  */
 import { sql } from 'kysely';
 import type { Db } from '../../../db/database.js';
+import { insertOutbox, outboxRow } from '../../../db/outbox.js';
 import { AppError, type ErrorCode } from '../../../shared/errors.js';
 import { claimAttachments, type AttachmentRow } from '../../attachments/attachment.repository.js';
 import {
@@ -65,6 +66,7 @@ export async function appendInOneRoundTrip(db: Db, items: AppendItem[]): Promise
     cm: m.clientMsgId,
     b: m.body.toString('base64'),
     ts: m.createdAt,
+    fx: (items[i]!.effects ?? []).map((e) => ({ t: e.topic, e: e.onlyWithEmail === true })),
   }));
   const { rows } = await sql<FunctionRow>`select * from sc_append_messages(${JSON.stringify(batch)}::jsonb)`.execute(
     db,
@@ -119,7 +121,8 @@ export async function appendInOneRoundTrip(db: Db, items: AppendItem[]): Promise
   if (rows.length !== items.length || outcomes.some((o) => o === undefined)) {
     throw new Error(`sc_append_messages answered ${rows.length} rows for ${items.length} messages`);
   }
-  return { outcomes, conversations };
+  const enqueued = items.some((it, i) => (it.effects?.length ?? 0) > 0 && 'message' in outcomes[i]!);
+  return { outcomes, conversations, enqueued };
 }
 
 /** The general path: every statement of its own, the rules in TypeScript (batches that bind files). */
@@ -152,6 +155,20 @@ export function appendStatementByStatement(db: Db, items: AppendItem[]): Promise
       if ((await claimAttachments(trx, claim)) !== claim.ids.length) throw new Error('an upload went away');
     }
     await insertMessages(trx, plan.inserts);
+    const at = new Map(items.map((it) => [it.message.id, it.message.createdAt]));
+    await insertOutbox(
+      trx,
+      plan.effects.map((e) => ({
+        ...outboxRow(
+          {
+            topic: e.topic,
+            payload: { messageId: e.messageId, conversationId: e.conversationId },
+            key: `${e.topic}:${e.messageId}`,
+          },
+          at.get(e.messageId)!,
+        ),
+      })),
+    );
     for (const c of plan.touched) {
       await updateConversation(trx, c.id, {
         lastSeq: c.lastSeq,
@@ -167,6 +184,10 @@ export function appendStatementByStatement(db: Db, items: AppendItem[]): Promise
       if (o.kind === 'duplicate') return { message: o.message, duplicate: true, attachments: [] as AttachmentRow[] };
       return { error: new AppError(o.code, o.message) };
     });
-    return { outcomes, conversations: new Map(plan.touched.map((c) => [c.id, c])) };
+    return {
+      outcomes,
+      conversations: new Map(plan.touched.map((c) => [c.id, c])),
+      enqueued: plan.effects.length > 0,
+    };
   });
 }

@@ -4,6 +4,7 @@
  * `append-plan.ts`, write. SQLite has one writer, so the rows read here cannot change before the commit.
  * Runs synchronously: nothing else happens on the writer connection meanwhile.
  */
+import { randomUUID } from 'node:crypto';
 import type { ProcedureDb } from '../../../db/sqlite/writer-protocol.js';
 import type { AttachmentRow } from '../../attachments/attachment.repository.js';
 import type { ConversationRow, MessageRow } from '../conversation.repository.js';
@@ -25,6 +26,8 @@ export type SqliteAppendOutcome =
 export interface SqliteAppendOutput {
   outcomes: SqliteAppendOutcome[];
   touched: ConversationRow[];
+  /** Outbox rows written. */
+  enqueued: number;
 }
 
 const CONVERSATION = `select id, visitor_id as "visitorId", customer_id as "customerId", open_owner as "openOwner",
@@ -45,6 +48,8 @@ const CLAIM = `update attachments set message_id = ?
   where id = ? and conversation_id = ? and uploader_id = ? and message_id is null`;
 const INSERT = `insert into messages (id, conversation_id, seq, public_seq, kind, author_type, author_id, author_name,
   author_title, client_msg_id, body, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const OUTBOX = `insert into outbox (id, topic, payload, dedupe_key, created_at, available_at, attempts)
+  values (?, ?, ?, ?, ?, ?, 0) on conflict (dedupe_key) do nothing`;
 const COUNTERS = `update conversations set last_seq = ?, last_public_seq = ?, last_message_at = ?, updated_at = ?,
   first_response_at = ?, owner_read_seq = ? where id = ?`;
 
@@ -118,7 +123,14 @@ function appendBatch(db: ProcedureDb, items: AppendItem[]): SqliteAppendOutput {
       c.id,
     ]);
   }
+  let enqueued = 0;
+  for (const e of plan.effects) {
+    const payload = JSON.stringify({ messageId: e.messageId, conversationId: e.conversationId });
+    const at = items.find((it) => it.message.id === e.messageId)!.message.createdAt;
+    enqueued += db.run(OUTBOX, [randomUUID(), e.topic, payload, `${e.topic}:${e.messageId}`, at, at]).changes;
+  }
   return {
+    enqueued,
     outcomes: plan.outcomes.map((o) =>
       o.kind === 'stored'
         ? {

@@ -34,6 +34,6 @@ export class SqliteAppender implements BatchAppender {
           return { error: new AppError(o.code, o.message) };
       }
     });
-    return { outcomes, conversations: new Map(out.touched.map((c) => [c.id, c])) };
+    return { outcomes, conversations: new Map(out.touched.map((c) => [c.id, c])), enqueued: out.enqueued > 0 };
   }
 }
