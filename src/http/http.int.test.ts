@@ -101,6 +101,8 @@ describeEachDialect('HTTP foundation', (dialect) => {
       serviceName: 'Support Central',
       agentTitle: 'Support',
       emailRequiredWhileClosed: false,
+      // No SMTP_URL here: the pages must not offer anything that needs e-mail.
+      mailConfigured: false,
     });
     expect(r.body.attachments).toMatchObject({ maxFileBytes: 5 * 1024 * 1024, maxFiles: 10 });
   });

@@ -77,6 +77,7 @@ export function App() {
               <LandingPage
                 serviceName={branding.serviceName}
                 emailRequiredWhileClosed={branding.emailRequiredWhileClosed}
+                mailConfigured={branding.mailConfigured}
               />
             </Route>
             <Route path="/signin" component={SignInPage} />

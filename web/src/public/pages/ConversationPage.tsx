@@ -5,6 +5,7 @@ import { publicAttachmentUrl } from '../../shared/chat/AttachmentList.js';
 import { MessageList } from '../../shared/chat/MessageList.js';
 import { useAttachmentUploads } from '../../shared/chat/use-attachment-uploads.js';
 import { useAttachmentLimits } from '../../shared/use-attachment-limits.js';
+import { useBranding } from '../../shared/use-branding.js';
 import { ConfirmDialog } from '../../shared/ui/ConfirmDialog.js';
 import { drafts } from '../../shared/chat/storage.js';
 import { useLiveConversation } from '../../shared/chat/use-live-conversation.js';
@@ -37,6 +38,7 @@ const CONNECTION = {
 /** A visitor's or customer's conversation: live transcript, composer, status, leave. */
 export function ConversationPage(props: { id: string }) {
   const c = useLiveConversation(visitorSocket, props.id);
+  const { mailConfigured } = useBranding();
   const [confirmLeave, setConfirmLeave] = useState(false);
   const [sound, setSoundState] = useState(() => localStorage.getItem('sc-visitor-sound') !== 'off');
   const setSound = (on: boolean) => {
@@ -202,9 +204,11 @@ export function ConversationPage(props: { id: string }) {
             <Link href="/" className="btn btn-primary">
               Start a new conversation
             </Link>
-            <div className="w-100">
-              <TranscriptForm conversationId={props.id} />
-            </div>
+            {mailConfigured && (
+              <div className="w-100">
+                <TranscriptForm conversationId={props.id} />
+              </div>
+            )}
           </div>
         ) : (
           <Composer
