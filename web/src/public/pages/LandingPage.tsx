@@ -22,7 +22,7 @@ const COPY: Record<Availability | 'unknown', { lead: string; formTitle: string; 
     submit: 'Start conversation',
   },
   away: {
-    lead: 'We are open, and our team answers here in your browser as soon as someone is back at a desk.',
+    lead: 'Ask your question here: our team answers on this page.',
     formTitle: 'Start a conversation',
     submit: 'Start conversation',
   },
