@@ -55,17 +55,19 @@ describe.skipIf(!chromiumAvailable())('phone layout (375 px)', () => {
     const composer = await box(page.locator('.sc-composer'));
     const textarea = page.getByLabel('Message');
     expect((await box(textarea)).width).toBeGreaterThan(composer.width * 0.85);
-    const placeholderFits = await textarea.evaluate((el: HTMLTextAreaElement) => {
+    // A copy of the box as wide as it, holding the placeholder as text: does it fit the box's height?
+    const placeholderFits = await page.evaluate(`(() => {
+      const el = document.querySelector('.sc-composer textarea');
       const probe = document.createElement('textarea');
       probe.className = el.className;
       probe.rows = el.rows;
-      probe.style.width = `${el.clientWidth}px`;
+      probe.style.width = el.clientWidth + 'px';
       probe.value = el.placeholder;
-      el.parentElement!.appendChild(probe);
+      el.parentElement.appendChild(probe);
       const fits = probe.scrollHeight <= el.clientHeight + 1;
       probe.remove();
       return fits;
-    });
+    })()`);
     expect(placeholderFits).toBe(true);
 
     // A refused file and a good one: each on its own row, the reason readable, the list not squeezed.
