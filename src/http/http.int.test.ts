@@ -1,8 +1,28 @@
+import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { webDistDir } from '../core/paths.js';
 import { describeEachDialect } from '../../test/harness/dialects.js';
 import { startTestApp, type TestApp } from '../../test/harness/test-app.js';
 
 const METRICS_TOKEN = 'metrics-token-for-tests-0123456789abcdef';
+/** A GET with exactly these headers, over a plain socket (fetch would add Accept-Encoding and decode for us). */
+function rawGet(url: string, headers: Record<string, string>) {
+  return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }>(
+    (done, fail) => {
+      const req = request(url, { headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => done({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('error', fail);
+      });
+      req.on('error', fail);
+      req.end();
+    },
+  );
+}
 
 describeEachDialect('HTTP foundation', (dialect) => {
   let t: TestApp;
@@ -82,6 +102,8 @@ describeEachDialect('HTTP foundation', (dialect) => {
       serviceName: 'Support Central',
       agentTitle: 'Support',
       emailRequiredWhileClosed: false,
+      // No SMTP_URL here: the pages must not offer anything that needs e-mail.
+      mailConfigured: false,
     });
     expect(r.body.attachments).toMatchObject({ maxFileBytes: 5 * 1024 * 1024, maxFiles: 10 });
   });
@@ -95,6 +117,40 @@ describeEachDialect('HTTP foundation', (dialect) => {
     const staff = await t.client().get('/staff/desk', { headers: { accept: 'text/html' } });
     expect(staff.status).toBe(200);
     expect(staff.text).toContain('Support desk');
+  });
+
+  it('sends built assets precompressed (brotli, else gzip, else as they are), cached for good, varying by encoding', async () => {
+    const shell = readFileSync(join(webDistDir(), 'index.html'), 'utf8');
+    const asset = /src="(\/assets\/[^"]+\.js)"/.exec(shell)![1]!;
+    const original = readFileSync(join(webDistDir(), asset));
+    const url = new URL(asset, t.url).href;
+    const sent = async (acceptEncoding?: string) => {
+      const r = await rawGet(url, acceptEncoding === undefined ? {} : { 'accept-encoding': acceptEncoding });
+      expect(r.status).toBe(200);
+      expect(r.headers['content-type']).toMatch(/javascript/);
+      expect(r.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+      expect(String(r.headers.vary).toLowerCase()).toContain('accept-encoding');
+      return r;
+    };
+
+    const br = await sent('gzip, deflate, br');
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(brotliDecompressSync(br.body).equals(original)).toBe(true);
+    expect(br.body.length).toBeLessThan(original.length / 2);
+
+    const gz = await sent('gzip');
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gz.body).equals(original)).toBe(true);
+
+    for (const identity of [undefined, 'identity', 'zstd']) {
+      const plain = await sent(identity);
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      expect(plain.body.equals(original)).toBe(true);
+    }
+
+    // The compressed files are encodings of the asset, not addresses of their own.
+    expect((await rawGet(`${url}.br`, {})).status).toBe(404);
+    expect((await rawGet(`${url}.gz`, { 'accept-encoding': 'gzip' })).status).toBe(404);
   });
 });
 

@@ -29,6 +29,12 @@ export function registerWebApp(app: FastifyInstance, ctx: AppContext, sides: rea
       prefix: '/assets/',
       index: false,
       wildcard: false,
+      // The build writes .br and .gz beside each asset (vite.config.ts): the smallest one the browser accepts is
+      // sent with Content-Encoding and Vary: Accept-Encoding, else the file itself (identity).
+      preCompressed: true,
+      // Those variants are encodings of their asset, never addresses of their own.
+      allowedPath: (pathName) => !/\.(br|gz)$/.test(pathName),
+      // Every file here has a content hash in its name: a changed file is a new name.
       setHeaders(reply) {
         void reply.header('cache-control', 'public, max-age=31536000, immutable');
       },

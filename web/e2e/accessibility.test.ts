@@ -65,9 +65,12 @@ describe.skipIf(!chromiumAvailable())(
           ['register', '/register'],
           ['forgot-password', '/forgot-password'],
           ['reset-password', '/reset-password'],
+          ['not-found', '/no/such/page'],
         ] as const) {
           await page.goto(`${t.url}${path}`);
           await check(page, name, width);
+          // axe's "page-has-heading-one" is a best practice, outside the WCAG tags above: checked here.
+          expect(await page.locator('h1').count(), `${name} has an h1`).toBe(1);
         }
         // A customer's own screens.
         await page.goto(`${t.url}/signin`);

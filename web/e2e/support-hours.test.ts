@@ -34,12 +34,19 @@ describe.skipIf(!chromiumAvailable())('support hours screens in Chromium', () =>
   }
 
   const banner = (p: Page) => p.locator('#support-status-title');
+  const detail = (p: Page) => p.getByTestId('status-detail');
 
   it('an admin closes today on the hours screen and an open landing page switches to closed without reloading', async () => {
     const { page: landing, errors: landingErrors } = await page();
     await landing.goto(`${t.url}/`);
-    await expect.poll(() => banner(landing).textContent()).toBe('Open · all agents are away');
-    await expect.poll(() => landing.getByText(/but all agents are away right now/).count()).toBe(1);
+    await expect.poll(() => banner(landing).textContent()).toBe('Open, but all agents are away');
+    expect(await detail(landing).textContent()).toBe(
+      'Your question waits in the queue and someone answers as soon as they are back.',
+    );
+    // Nothing promises a live answer while nobody is there, and nothing is said twice.
+    expect(await landing.getByText(/answers live/).count()).toBe(0);
+    expect(await landing.getByText(/away/).count()).toBe(1);
+    expect(await landing.getByRole('button', { name: 'Start conversation' }).count()).toBe(1);
     await screenshot(landing, 'support-hours-landing-agents-away');
     // Marks this document: a reload would lose it.
     await landing.evaluate(() => ((globalThis as unknown as { scNoReload: boolean }).scNoReload = true));
@@ -50,7 +57,8 @@ describe.skipIf(!chromiumAvailable())('support hours screens in Chromium', () =>
     sockets.push(desk);
     await connected(desk);
     await expect.poll(() => banner(landing).textContent()).toBe('Online now');
-    await expect.poll(() => landing.getByTestId('agents-online').textContent()).toBe('1');
+    await expect.poll(() => detail(landing).textContent()).toBe('One agent is here to answer.');
+    expect(await landing.getByText(/Our team answers live, right here in your browser/).count()).toBe(1);
     await screenshot(landing, 'support-hours-landing-open');
 
     // The admin, in another browser, closes today with a reason.
@@ -83,9 +91,14 @@ describe.skipIf(!chromiumAvailable())('support hours screens in Chromium', () =>
     await screenshot(staff, 'support-hours-admin-today-closed');
 
     // The landing page switched by itself: same document, new status.
-    await expect.poll(() => banner(landing).textContent()).toBe('Offline');
-    await expect.poll(() => landing.getByText(/We're closed today \(Staff training\)/).count()).toBe(1);
-    await expect.poll(() => landing.getByText('Closed today', { exact: true }).count()).toBe(1);
+    await expect.poll(() => banner(landing).textContent()).toBe('Closed today: Staff training');
+    expect(await detail(landing).textContent()).toMatch(/^We are back 12:00 AM tomorrow \(UTC\)\.$/);
+    expect(await landing.getByText(/Leave your question here: we answer it when we are back\./).count()).toBe(1);
+    expect(await landing.getByText(/answers live/).count()).toBe(0);
+    expect(await landing.getByText(/Staff training/).count()).toBe(1);
+    expect(await landing.getByRole('heading', { name: 'Leave your question' }).count()).toBe(1);
+    expect(await landing.getByRole('button', { name: 'Send your question' }).count()).toBe(1);
+    expect(await landing.getByRole('button', { name: 'Start conversation' }).count()).toBe(0);
     expect(await landing.evaluate(() => (globalThis as unknown as { scNoReload?: boolean }).scNoReload)).toBe(true);
     await screenshot(landing, 'support-hours-landing-closed');
 
@@ -119,18 +132,43 @@ describe.skipIf(!chromiumAvailable())('support hours screens in Chromium', () =>
     const { page: landing } = await page();
     await landing.goto(`${t.url}/`);
     await expect.poll(() => landing.getByLabel('Your e-mail address').count()).toBe(1);
-    await expect.poll(() => landing.getByText(/we need it so our answer can reach you/).count()).toBe(1);
+    // This server has no SMTP: the address is for the team to reach the visitor, not for a reply by mail.
+    await expect.poll(() => landing.getByText(/we need it so our team can reach you/).count()).toBe(1);
     await landing.getByLabel('Your name').fill('Vera Visitor');
     await landing.getByLabel('Your question').fill('Can someone call me back tomorrow?');
-    await landing.getByRole('button', { name: 'Start conversation' }).click();
+    await landing.getByRole('button', { name: 'Send your question' }).click();
     await expect
       .poll(() => landing.locator('.invalid-feedback').first().textContent())
       .toMatch(/leave your e-mail address/);
     await landing.getByLabel('Your e-mail address').fill('vera@visitor.example');
-    await landing.getByRole('button', { name: 'Start conversation' }).click();
+    await landing.getByRole('button', { name: 'Send your question' }).click();
     await landing.waitForURL(/\/c\//);
     await expect.poll(() => landing.getByText(/We're closed right now \(Staff training\)\./).count()).toBe(1);
     await screenshot(landing, 'support-hours-started-while-closed');
+  });
+
+  it('closed by the weekly schedule: says when we are back, asks for a question, not a live chat; no mail, no e-mail field', async () => {
+    await t.ctx.services.schedule.deleteOverride(new Date().toISOString().slice(0, 10), null);
+    await t.ctx.services.settings.set('conversations.emailRequiredWhileClosed', false, null);
+    const today = WEEKDAYS[(new Date().getUTCDay() + 6) % 7]!;
+    await t.ctx.services.schedule.setWeek(
+      Object.fromEntries(WEEKDAYS.map((d) => [d, d === today ? [] : [{ start: '00:00', end: '24:00' }]])),
+      'setup',
+    );
+    for (const width of [375, 1440]) {
+      const context = await browser.newContext({ viewport: { width, height: 900 } });
+      const landing = await context.newPage();
+      await landing.goto(`${t.url}/`);
+      await expect.poll(() => banner(landing).textContent()).toBe('Closed right now');
+      expect(await detail(landing).textContent()).toBe('We are back 12:00 AM tomorrow (UTC).');
+      expect(await landing.getByText(/Leave your question here: we answer it when we are back\./).count()).toBe(1);
+      expect(await landing.getByText(/answers live/).count()).toBe(0);
+      expect(await landing.getByRole('button', { name: 'Send your question' }).count()).toBe(1);
+      // This server has no SMTP: no optional e-mail field promising a reply by mail.
+      expect(await landing.getByLabel(/Your e-mail address/).count()).toBe(0);
+      await screenshot(landing, `landing-closed-${width}`);
+      await context.close();
+    }
   });
 });
 

@@ -9,6 +9,7 @@ import {
   weekInputSchema,
   weekResponseSchema,
 } from '../../shared/schedule.schemas.js';
+import { changesBetween, type AuditEntryInput } from '../../modules/audit/audit.service.js';
 import { presentOverride, presentWeek } from '../../modules/schedule/schedule.presenter.js';
 import type { StaffPrincipal } from '../../modules/identity/principal.js';
 import { requireAdmin } from '../auth/guards.js';
@@ -17,6 +18,15 @@ import type { RouteModule } from './index.js';
 const dateParams = z.strictObject({ date: isoDateSchema });
 
 const admins = new WeakMap<FastifyRequest, StaffPrincipal>();
+/** What a successful change did, set by its handler and written to the audit log once the answer went out. */
+const audited = new WeakMap<FastifyRequest, AuditEntryInput>();
+
+type IntervalsText = { start: string; end: string }[];
+/** Hours as an admin reads them: "09:00–16:30, 18:00–20:00", or "closed". */
+const hoursText = (intervals: IntervalsText) =>
+  intervals.length === 0 ? 'closed' : intervals.map((i) => `${i.start}–${i.end}`).join(', ');
+const daysText = (days: Record<string, IntervalsText>) =>
+  Object.fromEntries(Object.entries(days).map(([day, intervals]) => [day, hoursText(intervals)]));
 
 /** The signed-in admin's id for `updatedBy` (set by the onRequest guard below, before any validation runs). */
 function actorOf(request: FastifyRequest): string | null {
@@ -36,19 +46,16 @@ export const adminScheduleRoutes: RouteModule = {
     // Every successful change is audited with who, what, when and from where.
     app.addHook('onResponse', async (request, reply) => {
       const admin = admins.get(request);
-      if (!admin || request.method === 'GET' || reply.statusCode >= 400) return;
-      const what = request.routeOptions.url?.includes('overrides')
-        ? 'schedule.override_changed'
-        : 'schedule.week_changed';
-      await ctx.services.audit.record(
-        ctx.db,
-        { id: admin.userId, name: admin.username, ip: request.ip },
-        {
-          action: what,
-          details: { method: request.method, path: request.routeOptions.url },
-        },
-      );
+      const entry = audited.get(request);
+      if (!admin || !entry || reply.statusCode >= 400) return;
+      await ctx.services.audit.record(ctx.db, { id: admin.userId, name: admin.username, ip: request.ip }, entry);
     });
+    /** The weekly schedule before and after a change, per weekday in words (only the days that changed). */
+    const weekChange = async (change: () => Promise<Awaited<ReturnType<typeof schedule.getWeek>>>) => {
+      const before = presentWeek(await schedule.getWeek(), schedule.timezone);
+      const after = presentWeek(await change(), schedule.timezone);
+      return { after, changes: changesBetween(daysText(before.days), daysText(after.days)) };
+    };
 
     app.get(
       '/api/admin/schedule',
@@ -72,7 +79,11 @@ export const adminScheduleRoutes: RouteModule = {
           response: { 200: weekResponseSchema },
         },
       },
-      async (request) => presentWeek(await schedule.setWeek(request.body.days, actorOf(request)), schedule.timezone),
+      async (request) => {
+        const { after, changes } = await weekChange(() => schedule.setWeek(request.body.days, actorOf(request)));
+        audited.set(request, { action: 'schedule.week_changed', details: { changes } });
+        return after;
+      },
     );
 
     app.post(
@@ -85,11 +96,16 @@ export const adminScheduleRoutes: RouteModule = {
           response: { 200: weekResponseSchema },
         },
       },
-      async (request) =>
-        presentWeek(
-          await schedule.applyPreset(request.body.preset, request.body.days, actorOf(request)),
-          schedule.timezone,
-        ),
+      async (request) => {
+        const { after, changes } = await weekChange(() =>
+          schedule.applyPreset(request.body.preset, request.body.days, actorOf(request)),
+        );
+        audited.set(request, {
+          action: 'schedule.week_changed',
+          details: { preset: request.body.preset, changes },
+        });
+        return after;
+      },
     );
 
     app.get(
@@ -116,8 +132,13 @@ export const adminScheduleRoutes: RouteModule = {
         },
       },
       async (request, reply) => {
-        const created = await schedule.createOverride(request.body, actorOf(request));
-        return reply.status(201).send(presentOverride(created));
+        const created = presentOverride(await schedule.createOverride(request.body, actorOf(request)));
+        audited.set(request, {
+          action: 'schedule.override_created',
+          target: { type: 'date', id: created.date, name: created.date },
+          details: { kind: created.kind, hours: hoursText(created.intervals), reason: created.reason },
+        });
+        return reply.status(201).send(created);
       },
     );
 
@@ -145,8 +166,19 @@ export const adminScheduleRoutes: RouteModule = {
           response: { 200: overrideResponseSchema },
         },
       },
-      async (request) =>
-        presentOverride(await schedule.updateOverride(request.params.date, request.body, actorOf(request))),
+      async (request) => {
+        const before = presentOverride(await schedule.getOverride(request.params.date));
+        const after = presentOverride(
+          await schedule.updateOverride(request.params.date, request.body, actorOf(request)),
+        );
+        const facts = (o: typeof before) => ({ kind: o.kind, hours: hoursText(o.intervals), reason: o.reason });
+        audited.set(request, {
+          action: 'schedule.override_updated',
+          target: { type: 'date', id: after.date, name: after.date },
+          details: { changes: changesBetween(facts(before), facts(after)) },
+        });
+        return after;
+      },
     );
 
     app.delete(
@@ -159,7 +191,13 @@ export const adminScheduleRoutes: RouteModule = {
         },
       },
       async (request, reply) => {
+        const before = presentOverride(await schedule.getOverride(request.params.date));
         await schedule.deleteOverride(request.params.date, actorOf(request));
+        audited.set(request, {
+          action: 'schedule.override_deleted',
+          target: { type: 'date', id: before.date, name: before.date },
+          details: { kind: before.kind, hours: hoursText(before.intervals), reason: before.reason },
+        });
         return reply.status(204).send();
       },
     );

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { presentAuditEntry } from '../../modules/audit/audit.presenter.js';
 import { presentUser } from '../../modules/identity/user.presenter.js';
 import { isSettingKey } from '../../modules/settings/settings.definitions.js';
 import { AppError } from '../../shared/errors.js';
@@ -173,7 +174,8 @@ export const adminUsersRoutes: RouteModule = {
       {
         schema: {
           tags: ['admin: audit'],
-          summary: 'Audit log of staff actions, newest first',
+          summary:
+            'Audit log of staff actions, newest first: each with a summary, what changed (before → after) and other facts',
           querystring: z.strictObject({
             actorId: z.string().max(100).optional(),
             action: z.string().max(100).optional(),
@@ -197,7 +199,7 @@ export const adminUsersRoutes: RouteModule = {
           limit: q.pageSize,
           offset: (q.page - 1) * q.pageSize,
         });
-        return { ...result, page: q.page, pageSize: q.pageSize };
+        return { ...result, entries: result.entries.map(presentAuditEntry), page: q.page, pageSize: q.pageSize };
       },
     );
 

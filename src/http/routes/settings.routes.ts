@@ -6,6 +6,11 @@ const publicSettings = z.object({
   agentTitle: z.string(),
   /** The start form requires an e-mail address while support is closed. */
   emailRequiredWhileClosed: z.boolean(),
+  /**
+   * Whether this server can send e-mail (SMTP_URL set): without it, nothing that depends on mail is offered
+   * (transcript by e-mail, reply e-mails to away visitors, password reset links).
+   */
+  mailConfigured: z.boolean(),
   /** The attachment rules, so the browser can refuse a file before uploading it (the server checks again). */
   attachments: z.object({
     maxFileBytes: z.number(),
@@ -26,7 +31,7 @@ export const settingsRoutes: RouteModule = {
         schema: {
           tags: ['settings'],
           summary:
-            'Branding every page shows (service name, agent title), the start form’s rules and the attachment rules',
+            'Branding every page shows (service name, agent title), the start form’s rules, whether e-mail can be sent, and the attachment rules',
           response: { 200: publicSettings },
         },
       },
@@ -36,6 +41,7 @@ export const settingsRoutes: RouteModule = {
           serviceName: values['branding.serviceName'] ?? '',
           agentTitle: values['branding.agentTitle'] ?? '',
           emailRequiredWhileClosed: values['conversations.emailRequiredWhileClosed'] ?? false,
+          mailConfigured: ctx.services.mailer.isConfigured,
           attachments: ctx.services.attachments.limits(),
         };
       },

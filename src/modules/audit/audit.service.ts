@@ -10,10 +10,36 @@ export interface AuditActor {
   ip: string | null;
 }
 
+/** One field an action changed, as it was and as it is now. */
+export interface AuditChange {
+  field: string;
+  before: unknown;
+  after: unknown;
+}
+
 export interface AuditEntryInput {
   action: string;
   target?: { type: string; id: string; name?: string };
-  details?: Record<string, unknown>;
+  /** Facts about the action; an update puts what it changed in `changes` (see `changesBetween`). */
+  details?: Record<string, unknown> & { changes?: AuditChange[] };
+}
+
+const MAX_AUDIT_TEXT = 200;
+const short = (v: unknown): unknown =>
+  typeof v === 'string' && v.length > MAX_AUDIT_TEXT ? `${v.slice(0, MAX_AUDIT_TEXT)}…` : v;
+
+/**
+ * The fields of `after` whose value differs from `before`, as before → after (long text cut to 200 characters),
+ * for an audit entry's `details.changes`. Never pass secrets (password hashes, tokens): only what admins may read.
+ */
+export function changesBetween(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+  fields: string[] = Object.keys(after),
+): AuditChange[] {
+  return fields
+    .filter((f) => f in after && JSON.stringify(before[f] ?? null) !== JSON.stringify(after[f] ?? null))
+    .map((field) => ({ field, before: short(before[field] ?? null), after: short(after[field] ?? null) }));
 }
 
 export interface AuditEntry {

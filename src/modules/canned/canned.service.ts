@@ -3,7 +3,7 @@ import { newId } from '../../core/ids.js';
 import { isUniqueViolation, type Db } from '../../db/database.js';
 import type { CannedReplyView } from '../../shared/canned.js';
 import { AppError } from '../../shared/errors.js';
-import type { AuditActor, AuditService } from '../audit/audit.service.js';
+import { changesBetween, type AuditActor, type AuditService } from '../audit/audit.service.js';
 import {
   deleteCanned,
   findCanned,
@@ -49,6 +49,7 @@ export class CannedReplyService {
     await this.deps.audit.record(this.deps.db, actor, {
       action: 'canned.created',
       target: { type: 'canned', id: row.id, name: row.title },
+      details: { title: row.title, shortcut: row.shortcut },
     });
     return present(row);
   }
@@ -71,6 +72,12 @@ export class CannedReplyService {
     await this.deps.audit.record(this.deps.db, actor, {
       action: 'canned.updated',
       target: { type: 'canned', id, name: input.title },
+      details: {
+        changes: changesBetween(
+          { title: existing.title, shortcut: existing.shortcut, body: existing.body },
+          { title: input.title, shortcut: input.shortcut, body: input.body },
+        ),
+      },
     });
     return present({ ...existing, ...input });
   }
@@ -81,6 +88,7 @@ export class CannedReplyService {
     await this.deps.audit.record(this.deps.db, actor, {
       action: 'canned.deleted',
       target: { type: 'canned', id, name: existing.title },
+      details: { title: existing.title, shortcut: existing.shortcut },
     });
   }
 }

@@ -84,7 +84,9 @@ describeEachDialect('offline continuity (real SMTP)', (dialect) => {
   it('while closed, requires an e-mail from visitors when the admin says so, and accepts the conversation', async () => {
     clock.set(ny('2026-11-28T12:00')); // Saturday
     await t.ctx.services.settings.set('conversations.emailRequiredWhileClosed', true, null);
-    expect((await t.client().get('/api/settings/public')).body.emailRequiredWhileClosed).toBe(true);
+    const settings = (await t.client().get('/api/settings/public')).body;
+    expect(settings.emailRequiredWhileClosed).toBe(true);
+    expect(settings.mailConfigured).toBe(true); // SMTP_URL is set: transcripts and reply e-mails are offered
     const { client, visitorId } = await visitorClient(t);
     const refused = await client.post('/api/conversations', { displayName: 'Vera', text: 'Anyone there today?' });
     expect(refused.status).toBe(400);

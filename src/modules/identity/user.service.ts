@@ -8,7 +8,7 @@ import type { EventBus } from '../../events/event-bus.js';
 import { isImpersonatingName, validateDisplayName } from '../../shared/display-name.js';
 import { AppError, type FieldProblem } from '../../shared/errors.js';
 import type { StaffRole } from '../../shared/identity.schemas.js';
-import type { AuditActor, AuditService } from '../audit/audit.service.js';
+import { changesBetween, type AuditActor, type AuditService } from '../audit/audit.service.js';
 import type { SettingsService } from '../settings/settings.service.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { passwordProblem } from './password-policy.js';
@@ -239,7 +239,7 @@ export class UserService {
       await this.deps.audit.record(uow.trx, actor, {
         action: 'user.created',
         target: { type: 'user', id: row.id, name: row.username },
-        details: { role: row.role },
+        details: { role: row.role, displayName: row.displayName, email: row.email },
       });
     });
     return row;
@@ -305,10 +305,26 @@ export class UserService {
         // A role change takes effect on the next sign-in; end current sessions so nothing runs on the old role.
         await this.deps.sessions.revokeAllForUser(uow, id, 'deactivated');
       }
+      const was = {
+        role: before.role,
+        email: before.email,
+        displayName: before.displayName,
+        jobTitle: before.jobTitle,
+        departments: JSON.parse(before.departments) as string[],
+      };
       await this.deps.audit.record(uow.trx, actor, {
         action: 'user.updated',
         target: { type: 'user', id, name: before.username },
-        details: { fields: Object.keys(changes) },
+        details: {
+          changes: changesBetween(was, {
+            ...was,
+            ...(changes.role ? { role: changes.role } : {}),
+            ...(changes.email ? { email: changes.email } : {}),
+            displayName: `${firstName} ${lastName}`.trim(),
+            ...(changes.jobTitle !== undefined ? { jobTitle: changes.jobTitle } : {}),
+            ...(changes.departments ? { departments: changes.departments } : {}),
+          }),
+        },
       });
       uow.emit(domainEvent('user.changed', { userId: id, change: 'updated' }));
     });
@@ -382,7 +398,7 @@ export class UserService {
       await this.deps.audit.record(uow.trx, actor, {
         action: 'user.deleted',
         target: { type: 'user', id, name: user.username },
-        details: { role: user.role },
+        details: { role: user.role, displayName: user.displayName },
       });
       uow.emit(domainEvent('user.changed', { userId: id, change: 'deleted' }));
     });

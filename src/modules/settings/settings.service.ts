@@ -5,7 +5,7 @@ import { inTransaction } from '../../db/transaction.js';
 import { domainEvent } from '../../events/domain-events.js';
 import type { EventBus } from '../../events/event-bus.js';
 import { ConfigError } from '../../config/config.js';
-import type { AuditActor, AuditService } from '../audit/audit.service.js';
+import { changesBetween, type AuditActor, type AuditService } from '../audit/audit.service.js';
 import { AppError } from '../../shared/errors.js';
 import { zodFieldProblems } from '../../shared/validation.js';
 import {
@@ -140,9 +140,16 @@ export class SettingsService {
         emit(domainEvent('settings.changed', { key }));
       }
       if (actor) {
+        const current = this.values as Record<string, unknown>;
         await this.deps.audit.record(trx, actor, {
           action: 'settings.changed',
-          details: { keys: parsed.map(([k]) => k) },
+          details: {
+            keys: parsed.map(([k]) => k),
+            changes: changesBetween(
+              Object.fromEntries(parsed.map(([k]) => [k, current[k]])),
+              Object.fromEntries(parsed),
+            ),
+          },
         });
       }
     });

@@ -3,7 +3,7 @@ import type { Clock } from '../../core/clock.js';
 import { newId } from '../../core/ids.js';
 import type { Db } from '../../db/database.js';
 import { AppError } from '../../shared/errors.js';
-import type { AuditActor, AuditService } from '../audit/audit.service.js';
+import { changesBetween, type AuditActor, type AuditService } from '../audit/audit.service.js';
 
 export interface TopicAdminView {
   id: string;
@@ -56,6 +56,7 @@ export class TopicService {
     await this.deps.audit.record(this.deps.db, actor, {
       action: 'topic.created',
       target: { type: 'topic', id: row.id, name: row.label },
+      details: { label: row.label, isActive: input.isActive, position: row.position },
     });
     return { id: row.id, label: row.label, position: row.position, isActive: input.isActive };
   }
@@ -73,6 +74,12 @@ export class TopicService {
     await this.deps.audit.record(this.deps.db, actor, {
       action: 'topic.updated',
       target: { type: 'topic', id, name: input.label },
+      details: {
+        changes: changesBetween(
+          { label: existing.label, isActive: existing.isActive === 1, position: existing.position },
+          { label: input.label, isActive: input.isActive, position },
+        ),
+      },
     });
     return { id, label: input.label, position, isActive: input.isActive };
   }
@@ -84,6 +91,7 @@ export class TopicService {
     await this.deps.audit.record(this.deps.db, actor, {
       action: 'topic.deleted',
       target: { type: 'topic', id, name: existing.label },
+      details: { label: existing.label },
     });
   }
 }

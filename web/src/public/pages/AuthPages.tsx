@@ -16,14 +16,21 @@ function useNext(): string {
 
 export function SignInPage() {
   const [, navigate] = useLocation();
-  const { refresh } = useSession();
+  const { refresh, passwordResetByEmail } = useSession();
   const next = useNext();
   return (
     <AuthCard
       title="Sign in"
       footer={
         <>
-          New here? <a href="/register">Create an account</a> · <a href="/forgot-password">Forgot your password?</a>
+          New here? <a href="/register">Create an account</a>
+          {/* Without e-mail there is no reset link to send: no promise of one. */}
+          {passwordResetByEmail && (
+            <>
+              {' · '}
+              <a href="/forgot-password">Forgot your password?</a>
+            </>
+          )}
         </>
       }
     >

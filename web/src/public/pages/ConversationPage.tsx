@@ -5,6 +5,7 @@ import { publicAttachmentUrl } from '../../shared/chat/AttachmentList.js';
 import { MessageList } from '../../shared/chat/MessageList.js';
 import { useAttachmentUploads } from '../../shared/chat/use-attachment-uploads.js';
 import { useAttachmentLimits } from '../../shared/use-attachment-limits.js';
+import { useBranding } from '../../shared/use-branding.js';
 import { ConfirmDialog } from '../../shared/ui/ConfirmDialog.js';
 import { drafts } from '../../shared/chat/storage.js';
 import { useLiveConversation } from '../../shared/chat/use-live-conversation.js';
@@ -13,9 +14,10 @@ import { chime } from '../../shared/chime.js';
 import { TranscriptForm } from '../components/TranscriptForm.js';
 import { startFiles } from '../conversation/start-files.js';
 
+// The conversation's state, in words. Whether this browser is connected is a different fact: see CONNECTION.
 const STATUS_LABEL = {
   waiting: 'Waiting for an agent',
-  active: 'Connected',
+  active: 'Agent joined',
   closed: 'Closed',
   left: 'You left',
 } as const;
@@ -25,10 +27,18 @@ const STATUS_BADGE = {
   closed: 'text-bg-secondary',
   left: 'text-bg-secondary',
 } as const;
+/** The connection's state when it is worth saying: while it is down it replaces the conversation's badge. */
+const CONNECTION = {
+  connecting: { label: 'Connecting…', badge: 'text-bg-light border' },
+  reconnecting: { label: 'Reconnecting…', badge: 'text-bg-warning' },
+  offline: { label: 'Offline', badge: 'text-bg-danger' },
+  back: { label: 'Back online', badge: 'text-bg-success' },
+} as const;
 
 /** A visitor's or customer's conversation: live transcript, composer, status, leave. */
 export function ConversationPage(props: { id: string }) {
   const c = useLiveConversation(visitorSocket, props.id);
+  const { mailConfigured } = useBranding();
   const [confirmLeave, setConfirmLeave] = useState(false);
   const [sound, setSoundState] = useState(() => localStorage.getItem('sc-visitor-sound') !== 'off');
   const setSound = (on: boolean) => {
@@ -106,39 +116,55 @@ export function ConversationPage(props: { id: string }) {
   const conversation = c.conversation;
   const open = conversation?.status === 'waiting' || conversation?.status === 'active';
   const lastOwn = [...c.messages].reverse().find((m) => m.author.isSelf);
+  const down = c.connection === 'reconnecting' || c.connection === 'offline';
+  const notConnected = c.connection === 'online' || c.connection === 'back' ? null : CONNECTION[c.connection];
   const seen = conversation && lastOwn && conversation.agentsReadSeq >= lastOwn.seq && conversation.agents.length > 0;
   return (
     <div className="sc-chat mx-auto">
       <div className="card border-0 shadow-sm sc-chat-card">
-        <div className="card-header bg-body d-flex flex-wrap align-items-center gap-2">
-          <h1 className="h5 mb-0 me-auto">
-            {conversation?.topic ?? 'Your conversation'}
-            {conversation && (
-              <span className={`badge ms-2 ${STATUS_BADGE[conversation.status]}`} role="status">
-                {STATUS_LABEL[conversation.status]}
-              </span>
+        <div className="card-header bg-body sc-chat-header">
+          <h1 className="h5 mb-0 sc-chat-title">{conversation?.topic ?? 'Your conversation'}</h1>
+          <div className="sc-chat-state" role="status">
+            {notConnected ? (
+              <span className={`badge ${notConnected.badge}`}>{notConnected.label}</span>
+            ) : (
+              <>
+                {conversation && (
+                  <span className={`badge ${STATUS_BADGE[conversation.status]}`}>
+                    {STATUS_LABEL[conversation.status]}
+                  </span>
+                )}
+                {c.connection === 'back' && (
+                  <span className={`badge ms-1 ${CONNECTION.back.badge}`}>{CONNECTION.back.label}</span>
+                )}
+              </>
             )}
-          </h1>
-          {c.connection !== 'online' && (
-            <span className="badge text-bg-light border" role="status">
-              {c.connection === 'connecting' ? 'Connecting…' : 'Reconnecting…'}
-            </span>
-          )}
-          <button
-            type="button"
-            className="btn btn-sm btn-outline-secondary"
-            aria-pressed={sound}
-            title={sound ? 'Sound on for new messages' : 'Sound off'}
-            onClick={() => setSound(!sound)}
-          >
-            {sound ? 'Sound on' : 'Sound off'}
-          </button>
-          {open && (
-            <button type="button" className="btn btn-sm btn-outline-danger" onClick={() => setConfirmLeave(true)}>
-              Leave
+          </div>
+          <div className="sc-chat-actions">
+            <button
+              type="button"
+              className="btn btn-sm btn-outline-secondary"
+              aria-pressed={sound}
+              title={sound ? 'Sound on for new messages' : 'Sound off'}
+              onClick={() => setSound(!sound)}
+            >
+              {sound ? 'Sound on' : 'Sound off'}
             </button>
-          )}
+            {open && (
+              <button type="button" className="btn btn-sm btn-outline-danger" onClick={() => setConfirmLeave(true)}>
+                Leave
+              </button>
+            )}
+          </div>
         </div>
+        {down && (
+          <div className="alert alert-warning rounded-0 border-start-0 border-end-0 mb-0 py-2 small" role="alert">
+            {c.connection === 'offline'
+              ? 'You are offline: we cannot reach the server right now. We keep trying.'
+              : 'The connection dropped. Reconnecting…'}{' '}
+            {open && 'What you write now is kept here and sent once the connection is back.'}
+          </div>
+        )}
         {conversation?.status === 'waiting' && position !== null && (
           <div className="px-3 pt-2 small" role="status" aria-live="polite">
             {position === 1 ? 'You are next in line.' : `You are number ${position} in the queue.`} An agent will join
@@ -153,6 +179,7 @@ export function ConversationPage(props: { id: string }) {
         <MessageList
           messages={c.messages}
           pending={c.pending}
+          pendingLabel={down ? 'not sent yet: waiting for the connection' : undefined}
           label="Conversation"
           attachmentUrl={publicAttachmentUrl}
         />
@@ -177,9 +204,11 @@ export function ConversationPage(props: { id: string }) {
             <Link href="/" className="btn btn-primary">
               Start a new conversation
             </Link>
-            <div className="w-100">
-              <TranscriptForm conversationId={props.id} />
-            </div>
+            {mailConfigured && (
+              <div className="w-100">
+                <TranscriptForm conversationId={props.id} />
+              </div>
+            )}
           </div>
         ) : (
           <Composer

@@ -6,7 +6,7 @@ import { AttachmentDropZone, AttachmentPicker, PendingAttachments } from '../../
 import { useAttachmentUploads } from '../../shared/chat/use-attachment-uploads.js';
 import { useAttachmentLimits } from '../../shared/use-attachment-limits.js';
 import { Field, FormError } from '../../shared/ui/forms.js';
-import { StatusBanner } from '../components/StatusBanner.js';
+import { availabilityOf, StatusBanner, type Availability } from '../components/StatusBanner.js';
 import { drafts } from '../../shared/chat/storage.js';
 import { startFiles } from '../conversation/start-files.js';
 import { useSession } from '../session.js';
@@ -14,9 +14,43 @@ import { useSupportStatus, type SupportStatus } from '../use-support-status.js';
 
 type Mine = ConversationView & { lastMessage: { text: string | null } | null };
 
+/** What the page promises in each state: live answers only when someone is there to give them. */
+const COPY: Record<Availability | 'unknown', { lead: string; formTitle: string; submit: string }> = {
+  online: {
+    lead: 'Our team answers live, right here in your browser.',
+    formTitle: 'Start a conversation',
+    submit: 'Start conversation',
+  },
+  away: {
+    lead: 'Ask your question here: our team answers on this page.',
+    formTitle: 'Start a conversation',
+    submit: 'Start conversation',
+  },
+  closed: {
+    lead: 'Leave your question here: we answer it when we are back.',
+    formTitle: 'Leave your question',
+    submit: 'Send your question',
+  },
+  'closed-override': {
+    lead: 'Leave your question here: we answer it when we are back.',
+    formTitle: 'Leave your question',
+    submit: 'Send your question',
+  },
+  unknown: {
+    lead: 'Ask your question here: our team answers in your browser.',
+    formTitle: 'Start a conversation',
+    submit: 'Start conversation',
+  },
+};
+
 /** The landing page: the support status, then either "continue your conversation" or the start form. */
-export function LandingPage(props: { serviceName: string; emailRequiredWhileClosed: boolean }) {
+export function LandingPage(props: {
+  serviceName: string;
+  emailRequiredWhileClosed: boolean;
+  mailConfigured: boolean;
+}) {
   const { status, failed } = useSupportStatus();
+  const copy = COPY[status ? availabilityOf(status) : 'unknown'];
   const { me, loading } = useSession();
   const [open, setOpen] = useState<Mine | null | undefined>(undefined);
   useEffect(() => {
@@ -38,7 +72,7 @@ export function LandingPage(props: { serviceName: string; emailRequiredWhileClos
           How can we help?
         </h1>
         <p className="lead text-body-secondary">
-          Welcome to {props.serviceName}. Our team answers live, right here in your browser.
+          Welcome to {props.serviceName}. {copy.lead}
         </p>
       </div>
       <StatusBanner status={status} failed={failed} />
@@ -60,14 +94,24 @@ export function LandingPage(props: { serviceName: string; emailRequiredWhileClos
         <StartForm
           signedInName={me?.kind === 'customer' ? me.displayName : undefined}
           emailRequired={props.emailRequiredWhileClosed && status !== null && !status.available}
+          mailConfigured={props.mailConfigured}
           status={status}
+          title={copy.formTitle}
+          submitLabel={copy.submit}
         />
       )}
     </section>
   );
 }
 
-function StartForm(props: { signedInName?: string; emailRequired: boolean; status: SupportStatus | null }) {
+function StartForm(props: {
+  signedInName?: string;
+  emailRequired: boolean;
+  mailConfigured: boolean;
+  status: SupportStatus | null;
+  title: string;
+  submitLabel: string;
+}) {
   const [, navigate] = useLocation();
   const { refresh } = useSession();
   const [topics, setTopics] = useState<TopicView[]>([]);
@@ -135,7 +179,7 @@ function StartForm(props: { signedInName?: string; emailRequired: boolean; statu
       }}
     >
       <div className="card-body p-4">
-        <h2 className="h5 mb-3">Start a conversation</h2>
+        <h2 className="h5 mb-3">{props.title}</h2>
         <FormError error={error} />
         {props.signedInName ? (
           <>
@@ -163,7 +207,8 @@ function StartForm(props: { signedInName?: string; emailRequired: boolean; statu
             error={fields.displayName}
           />
         )}
-        {!props.signedInName && (
+        {/* Without mail, an optional address would promise a reply e-mail that never comes: not asked then. */}
+        {!props.signedInName && (props.emailRequired || props.mailConfigured) && (
           <Field
             label={props.emailRequired ? 'Your e-mail address' : 'Your e-mail address (optional)'}
             name="email"
@@ -178,7 +223,9 @@ function StartForm(props: { signedInName?: string; emailRequired: boolean; statu
             error={fields.email}
             hint={
               props.emailRequired
-                ? 'We are closed right now: we need it so our answer can reach you.'
+                ? props.mailConfigured
+                  ? 'We are closed right now: we need it so our answer can reach you.'
+                  : 'We are closed right now: we need it so our team can reach you.'
                 : props.status && !props.status.available
                   ? 'We are closed right now: leave it and we will e-mail you our answer.'
                   : 'If you are not here when we answer, we will e-mail you the reply.'
@@ -247,7 +294,7 @@ function StartForm(props: { signedInName?: string; emailRequired: boolean; statu
         </AttachmentDropZone>
         <button type="submit" className="btn btn-primary w-100" disabled={busy}>
           {busy && <span className="spinner-border spinner-border-sm me-2" aria-hidden="true" />}
-          Start conversation
+          {props.submitLabel}
         </button>
       </div>
     </form>

@@ -22,6 +22,8 @@ const time = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-di
 export function MessageList(props: {
   messages: MessageView[];
   pending?: PendingMessage[];
+  /** What a pending message says about itself ("sending…" by default; the page knows when it cannot be sent yet). */
+  pendingLabel?: string;
   label: string;
   attachmentUrl?: AttachmentUrl;
 }) {
@@ -72,9 +74,10 @@ export function MessageList(props: {
         ),
       )}
       {pending.map((p) => (
-        <div key={p.clientMsgId} className="sc-msg sc-msg-self sc-msg-pending">
+        <div key={p.clientMsgId} className="sc-msg sc-msg-self sc-msg-pending" data-pending="true">
           <div className="sc-msg-meta">
-            <span className="sc-msg-author">You</span> <span className="text-body-secondary">sending…</span>
+            <span className="sc-msg-author">You</span>{' '}
+            <span className="text-body-secondary">{props.pendingLabel ?? 'sending…'}</span>
           </div>
           {p.text !== '' && (
             <div className="sc-bubble" dir="auto">

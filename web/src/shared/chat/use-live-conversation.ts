@@ -5,7 +5,15 @@ import type { Ack, ConversationView, MessageView, SyncResult } from '../../../..
 import type { TypingFrame } from '../../../../src/shared/desk.js';
 import { outbox, type OutboxItem } from './storage.js';
 
-export type ConnectionState = 'connecting' | 'online' | 'reconnecting';
+/**
+ * What is true about the connection right now: `connecting` (first connect), `online`, `reconnecting` (the connection
+ * dropped, a new one is being tried), `offline` (the browser is offline, or a reconnection attempt has failed: the
+ * server cannot be reached; attempts go on), `back` (online again after an outage, for a few seconds).
+ */
+export type ConnectionState = 'connecting' | 'online' | 'reconnecting' | 'offline' | 'back';
+
+/** How long "back online" stays up after an outage before the badge goes quiet again. */
+const BACK_ONLINE_MS = 4_000;
 
 export interface ConversationState<C extends ConversationView = ConversationView> {
   conversation: C | null;
@@ -131,11 +139,28 @@ export function useLiveConversation<C extends ConversationView = ConversationVie
 
   useEffect(() => {
     const socket = getSocket();
+    let backTimer: ReturnType<typeof setTimeout> | undefined;
+    let wasDown = false;
+    const setConnection = (connection: ConnectionState) => setState((s) => ({ ...s, connection }));
     const onConnect = () => {
-      setState((s) => ({ ...s, connection: 'online' }));
+      clearTimeout(backTimer);
+      if (wasDown) backTimer = setTimeout(() => setConnection('online'), BACK_ONLINE_MS);
+      setConnection(wasDown ? 'back' : 'online');
+      wasDown = false;
       void sync().then(flushOutbox);
     };
-    const onDisconnect = () => setState((s) => ({ ...s, connection: 'reconnecting' }));
+    const onDisconnect = () => {
+      clearTimeout(backTimer);
+      wasDown = true;
+      setConnection(navigator.onLine === false ? 'offline' : 'reconnecting');
+    };
+    // A failed attempt means the server cannot be reached now (down, or the network): say offline, not "reconnecting".
+    const onReconnectError = () => {
+      if (!socket.connected) setConnection('offline');
+    };
+    const onBrowserOffline = () => {
+      if (!socket.connected) setConnection('offline');
+    };
     const onMessage = ({ message }: { message: MessageView }) => {
       if (message.conversationId !== conversationId) return;
       if (message.seq <= lastSeq.current) return;
@@ -186,6 +211,8 @@ export function useLiveConversation<C extends ConversationView = ConversationVie
     socket.on('message:new', onMessage);
     socket.on('conversation:updated', onUpdated);
     socket.on('resync', onResync);
+    socket.io.on('reconnect_error', onReconnectError);
+    window.addEventListener('offline', onBrowserOffline);
     if (socket.connected) onConnect();
     else if (!socket.active) socket.connect();
     return () => {
@@ -196,6 +223,9 @@ export function useLiveConversation<C extends ConversationView = ConversationVie
       socket.off('resync', onResync);
       socket.off('typing', onTyping);
       socket.off('conversation:read', onRead);
+      socket.io.off('reconnect_error', onReconnectError);
+      window.removeEventListener('offline', onBrowserOffline);
+      clearTimeout(backTimer);
       for (const timer of typingTimers.values()) clearTimeout(timer);
     };
   }, [accept, conversationId, flushOutbox, publish, sync, getSocket, options.selfId]);

@@ -70,7 +70,9 @@ export function ConversationPane(props: {
               ` · With ${conversation.agents.map((a) => a.name).join(', ')}`}
           </div>
         </div>
-        {c.connection !== 'online' && <span className="badge text-bg-light border">Reconnecting…</span>}
+        {(c.connection === 'reconnecting' || c.connection === 'offline') && (
+          <span className="badge text-bg-light border">{c.connection === 'offline' ? 'Offline' : 'Reconnecting…'}</span>
+        )}
         {open && !joined && (
           <button type="button" className="btn btn-sm btn-primary" onClick={() => void c.act('conversation:join')}>
             Join

@@ -6,11 +6,17 @@ import { AuthCard } from '../../shared/ui/AuthCard.js';
 import { useStaffSession } from '../session.js';
 
 export function StaffSignInPage() {
-  const { refresh } = useStaffSession();
+  const { refresh, passwordResetByEmail, loading } = useStaffSession();
   const [, navigate] = useLocation();
   const next = safeNextPath(new URLSearchParams(useSearch()).get('next'), '/staff');
+  // Without e-mail there is no reset link to send: say who can help instead.
+  const footer = loading ? null : passwordResetByEmail ? (
+    <a href="/staff/forgot-password">Forgot your password?</a>
+  ) : (
+    <span>Forgot your password? An administrator can set a new one for you.</span>
+  );
   return (
-    <AuthCard title="Staff sign in" footer={<a href="/staff/forgot-password">Forgot your password?</a>}>
+    <AuthCard title="Staff sign in" footer={footer}>
       <SignInForm
         endpoint="/api/staff/login"
         next={next}

@@ -9,6 +9,37 @@ interface AuditEntry {
   target: { type: string; id: string | null; name: string | null } | null;
   ip: string | null;
   details: Record<string, unknown>;
+  summary: string;
+  changes: { field: string; before: string; after: string }[];
+  facts: { label: string; value: string }[];
+}
+
+const TARGET_KIND: Record<string, string> = {
+  user: 'Account',
+  topic: 'Topic',
+  canned: 'Canned reply',
+  date: 'Date',
+};
+
+/** What changed, one line per field: "Role: agent → admin"; then the entry's other facts. */
+function Details(props: { entry: AuditEntry }) {
+  const { changes, facts } = props.entry;
+  if (changes.length === 0 && facts.length === 0) return null;
+  return (
+    <ul className="list-unstyled mb-0 mt-1 small sc-audit-details">
+      {changes.map((c) => (
+        <li key={`c-${c.field}`}>
+          <span className="fw-semibold">{c.field}:</span> <del className="sc-audit-before">{c.before}</del>{' '}
+          <span aria-label="changed to">→</span> <ins className="sc-audit-after">{c.after}</ins>
+        </li>
+      ))}
+      {facts.map((f) => (
+        <li key={`f-${f.label}`}>
+          <span className="fw-semibold">{f.label}:</span> {f.value}
+        </li>
+      ))}
+    </ul>
+  );
 }
 
 /** Admin → Audit log: who did what to whom, when and from where. */
@@ -58,46 +89,32 @@ export function AuditPage() {
           {error}
         </div>
       )}
-      <div
-        className="table-responsive card border-0 shadow-sm"
-        tabIndex={0}
-        role="region"
-        aria-label="Table (scrolls sideways on small screens)"
-      >
-        <table className="table table-sm align-middle mb-0">
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Who</th>
-              <th scope="col">What</th>
-              <th scope="col">Target</th>
-              <th scope="col" className="d-none d-md-table-cell">
-                From
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {data?.entries.map((e) => (
-              <tr key={e.id}>
-                <td className="text-nowrap small">{new Date(e.at).toLocaleString()}</td>
-                <td>{e.actor.name}</td>
-                <td>
-                  <code>{e.action}</code>
-                </td>
-                <td>{e.target ? `${e.target.name ?? e.target.id ?? ''}` : '—'}</td>
-                <td className="d-none d-md-table-cell small text-body-secondary">{e.ip ?? '—'}</td>
-              </tr>
-            ))}
-            {data?.entries.length === 0 && (
-              <tr>
-                <td colSpan={5} className="text-center text-body-secondary py-4">
-                  Nothing recorded yet.
-                </td>
-              </tr>
-            )}
-          </tbody>
-        </table>
-      </div>
+      <ol className="list-unstyled card border-0 shadow-sm mb-0 sc-audit-list" aria-label="Audit entries">
+        {data?.entries.map((e) => (
+          <li key={e.id} className="sc-audit-entry">
+            <div className="d-flex flex-wrap align-items-baseline gap-2">
+              <span className="fw-semibold me-auto">{e.summary}</span>
+              <time className="small text-body-secondary text-nowrap" dateTime={e.at}>
+                {new Date(e.at).toLocaleString()}
+              </time>
+            </div>
+            <div className="small text-body-secondary">
+              By {e.actor.name}
+              {e.ip ? ` from ${e.ip}` : ''}
+              {e.target && (
+                <>
+                  {' · '}
+                  {TARGET_KIND[e.target.type] ?? e.target.type}: {e.target.name ?? e.target.id ?? '—'}
+                </>
+              )}
+              {' · '}
+              <code className="sc-audit-code">{e.action}</code>
+            </div>
+            <Details entry={e} />
+          </li>
+        ))}
+        {data?.entries.length === 0 && <li className="text-center text-body-secondary py-4">Nothing recorded yet.</li>}
+      </ol>
       {pages > 1 && (
         <div className="d-flex gap-2 mt-3 align-items-center">
           <button
