@@ -13,7 +13,7 @@ describe.skipIf(!chromiumAvailable())('Admin → Audit log shows what changed an
   beforeAll(async () => {
     t = await startTestApp('sqlite');
     browser = await launchBrowser();
-    admin = await createStaff(t, 'admin', { firstName: 'Ada', lastName: 'Admin' });
+    admin = await createStaff(t, 'admin', { firstName: 'Ada', lastName: 'Lovelace' });
     agent = await createStaff(t, 'agent', { firstName: 'Alex', lastName: 'Helper' });
     const http = await staffClient(t, admin);
     await http.patch(`/api/admin/users/${agent.user.id}`, { role: 'admin', jobTitle: 'Team lead' });

@@ -43,12 +43,16 @@ export const adminScheduleRoutes: RouteModule = {
     app.addHook('onRequest', async (request, reply) => {
       admins.set(request, await requireAdmin(ctx, request, reply));
     });
-    // Every successful change is audited with who, what, when and from where.
-    app.addHook('onResponse', async (request, reply) => {
+    // Every successful change is audited with who, what, when and from where, before the answer goes out (so an
+    // admin who reads the audit log right after a change finds it there).
+    app.addHook('onSend', async (request, reply, payload) => {
       const admin = admins.get(request);
       const entry = audited.get(request);
-      if (!admin || !entry || reply.statusCode >= 400) return;
-      await ctx.services.audit.record(ctx.db, { id: admin.userId, name: admin.username, ip: request.ip }, entry);
+      if (admin && entry && reply.statusCode < 400) {
+        audited.delete(request);
+        await ctx.services.audit.record(ctx.db, { id: admin.userId, name: admin.username, ip: request.ip }, entry);
+      }
+      return payload;
     });
     /** The weekly schedule before and after a change, per weekday in words (only the days that changed). */
     const weekChange = async (change: () => Promise<Awaited<ReturnType<typeof schedule.getWeek>>>) => {
