@@ -10,7 +10,7 @@ import { createBus } from './events/create-bus.js';
 import { createRedisClient } from './core/redis-client.js';
 import type { EventBus } from './events/event-bus.js';
 import { createHttpServer } from './http/create-http-server.js';
-import type { Side } from './http/routes/index.js';
+import type { Side } from './core/sides.js';
 import { createServices } from './modules/services.js';
 import type { AttachmentStorage } from './modules/attachments/attachment.storage.js';
 import { Metrics } from './observability/metrics.js';

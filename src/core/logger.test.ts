@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { installErrorHandling, toAppError } from '../http/error-handler.js';
+import { installErrorHandling } from '../http/error-handler.js';
+import { toAppError } from './app-errors.js';
 import { createLogger, redactQueryValues, requestLogUrl } from './logger.js';
 
 function capture(level: 'trace' | 'info' = 'trace') {

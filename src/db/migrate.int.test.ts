@@ -1,4 +1,6 @@
-import { sql } from 'kysely';
+import { Migrator, sql, type Migration } from 'kysely';
+import { createLogger } from '../core/logger.js';
+import { createDb } from './database.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, describeEachDialect, type TestDatabase } from '../../test/harness/dialects.js';
 import { runCli } from '../../test/harness/run-cli.js';
@@ -39,6 +41,46 @@ describeEachDialect('a database migrated by a newer build', (dialect) => {
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(REFUSAL);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+});
+
+describeEachDialect('a migration that fails half-way', (dialect) => {
+  it('leaves the schema as it was: the pending migrations apply all together or not at all', async () => {
+    const database = await createTestDatabase(dialect);
+    const handle = createDb(
+      dialect === 'sqlite'
+        ? { kind: 'sqlite', file: database.url.slice('sqlite:'.length), synchronous: 'FULL' }
+        : { kind: 'postgres', url: database.url, poolSize: 2 },
+      createLogger('silent'),
+    );
+    try {
+      const migrations: Record<string, Migration> = {
+        '0001-creates-a-table': {
+          up: async (db) => void (await db.schema.createTable('half_way').addColumn('id', 'text').execute()),
+        },
+        '0002-fails': {
+          up: async (db) => {
+            await db.schema.alterTable('half_way').addColumn('extra', 'text').execute();
+            await sql`select * from a_table_that_does_not_exist`.execute(db);
+          },
+        },
+      };
+      const migrator = new Migrator({
+        db: handle.db.withoutPlugins(),
+        provider: { getMigrations: async () => migrations },
+      });
+      const result = await migrator.migrateToLatest();
+      expect(result.error).toBeDefined();
+      const tables = await handle.db.introspection.getTables();
+      expect(tables.map((t) => t.name)).not.toContain('half_way');
+      const applied = await sql<{ name: string }>`select name from kysely_migration`.execute(
+        handle.db.withoutPlugins(),
+      );
+      expect(applied.rows).toEqual([]);
+    } finally {
+      await handle.close();
+      await database.drop();
     }
   });
 });

@@ -17,7 +17,8 @@ import type { AppContext } from '../core/context.js';
 import { installErrorHandling } from './error-handler.js';
 import { closeConnectionsWithoutRequest, connectionServerOptions } from './connection-timeouts.js';
 import { installCsrfProtection } from './auth/csrf.js';
-import { routeModules, type Side, type TypedApp } from './routes/index.js';
+import type { Side } from '../core/sides.js';
+import { routeModules, type TypedApp } from './routes/index.js';
 import { redisWithFallbackStore } from './rate-limit-store.js';
 import { registerWebApp } from './web-app.js';
 

@@ -1,9 +1,7 @@
-import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { ZodError } from 'zod';
-import { isDatabaseUnavailableError } from '../db/database.js';
+import { toAppError } from '../core/app-errors.js';
 import { AppError, type ErrorCode } from '../shared/errors.js';
-import { zodFieldProblems } from '../shared/validation.js';
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
@@ -27,15 +25,8 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   503: 'service_unavailable',
 };
 
-/**
- * Turns any thrown value into an AppError: the single mapping from failures to the wire, used by HTTP
- * and by socket acknowledgements. Unknown errors are logged with context and become a bare 500.
- */
-export function toAppError(err: unknown, log: FastifyBaseLogger, context: Record<string, unknown> = {}): AppError {
-  if (err instanceof AppError) return err;
-  if (err instanceof ZodError) {
-    return new AppError('validation_failed', undefined, { fields: zodFieldProblems(err) });
-  }
+/** Fastify's and its plugins' own client errors (bad JSON, body too large, schema validation…) as AppErrors. */
+function fastifyError(err: unknown): AppError | undefined {
   if (hasZodFastifySchemaValidationErrors(err)) {
     const where = (err as { validationContext?: string }).validationContext ?? 'body';
     const fields = err.validation.map((v) => {
@@ -49,13 +40,6 @@ export function toAppError(err: unknown, log: FastifyBaseLogger, context: Record
     });
     return new AppError('validation_failed', undefined, { fields });
   }
-  if (isDatabaseUnavailableError(err)) {
-    log.warn(
-      { err: { message: (err as Error).message, code: (err as { code?: unknown }).code }, ...context },
-      'database unavailable',
-    );
-    return new AppError('database_unavailable');
-  }
   const fe = err as Partial<FastifyError> | undefined;
   if (fe && typeof fe.code === 'string' && FASTIFY_CODES[fe.code]) {
     return new AppError(FASTIFY_CODES[fe.code]!);
@@ -68,8 +52,7 @@ export function toAppError(err: unknown, log: FastifyBaseLogger, context: Record
       fe.statusCode === 429 || code === 'bad_request' ? safeMessage(fe.message, code) : undefined,
     );
   }
-  log.error({ err, ...context }, 'unhandled error');
-  return new AppError('internal_error');
+  return undefined;
 }
 
 /** Client-error messages from Fastify are safe to show (they describe the request, not the server). */
@@ -80,7 +63,7 @@ function safeMessage(message: string | undefined, code: ErrorCode): string | und
 
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const appError = toAppError(err, request.log, { reqId: request.id, route: request.routeOptions.url });
+    const appError = toAppError(err, request.log, { reqId: request.id, route: request.routeOptions.url }, fastifyError);
     if (appError.isRetryable) void reply.header('retry-after', '1');
     const retryAfter = (appError.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
     if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));

@@ -5,7 +5,7 @@ import fastifyStatic from '@fastify/static';
 import type { AppContext } from '../core/context.js';
 import { webDistDir } from '../core/paths.js';
 import { sendRouteNotFound } from './error-handler.js';
-import type { Side } from './routes/index.js';
+import type { Side } from '../core/sides.js';
 
 /** Paths that are never pages of the web app: they answer JSON 404s. */
 const NON_PAGE_PREFIXES = ['/api', '/socket.io', '/assets', '/metrics', '/healthz', '/readyz'];

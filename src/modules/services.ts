@@ -194,7 +194,7 @@ export function createServices(deps: ServiceDeps): Services {
       ? conversations.eraseCustomer(uow, user.id)
       : conversations.removeAgentEverywhere(uow, user),
   );
-  const desk = new DeskService({ db, clock, conversations });
+  const desk = new DeskService({ db, bus, clock, conversations });
   const canned = new CannedReplyService({ db, clock, audit });
   const topics = new TopicService({ db, clock, audit });
   const overview = new OverviewService({

@@ -3,10 +3,13 @@ import type { Duplex } from 'node:stream';
 import { Server as EngineServer, type Socket as EngineSocket } from 'engine.io';
 import { Server as SocketServer } from 'socket.io';
 import type { AppContext } from '../core/context.js';
-import { isAllowedOrigin } from '../http/origin.js';
+import { isAllowedOrigin } from '../core/origins.js';
 import { authenticateNamespace, enforceSessionRevocation } from './socket-auth.js';
-import { registerConversationChannel } from './conversation-channel.js';
-import type { Side } from '../http/routes/index.js';
+import { startFanOut } from './fan-out.js';
+import { SendOrigins } from './send-origins.js';
+import { registerStaffHandlers } from './staff-handlers.js';
+import { registerVisitorHandlers } from './visitor-handlers.js';
+import type { Side } from '../core/sides.js';
 import { createStatusPublisher, type StatusPublisher } from './status-publisher.js';
 import { trackPresence } from './presence-tracking.js';
 import { limitOutgoingBuffer } from './outgoing-buffer.js';
@@ -94,7 +97,10 @@ export function createRealtime(ctx: AppContext): Realtime {
   authenticateNamespace(ctx, visitorNs, 'public');
   authenticateNamespace(ctx, staffNs, 'staff');
   const stopRevocation = enforceSessionRevocation(ctx, [visitorNs, staffNs], ctx.config.socketRevalidateMs);
-  const stopConversations = registerConversationChannel(ctx, visitorNs, staffNs);
+  const origins = new SendOrigins();
+  registerVisitorHandlers(ctx, visitorNs, origins);
+  registerStaffHandlers(ctx, staffNs, origins);
+  const stopConversations = startFanOut(ctx, visitorNs, staffNs, origins);
   trackPresence(ctx, visitorNs, staffNs);
 
   ctx.metrics.socketCounts = () => {

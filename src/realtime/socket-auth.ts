@@ -1,8 +1,9 @@
 import { fastifyCookie } from '@fastify/cookie';
 import type { Namespace, Socket } from 'socket.io';
 import type { AppContext } from '../core/context.js';
-import { SESSION_COOKIE, type CookieSide } from '../http/auth/session-cookies.js';
-import type { Side } from '../http/routes/index.js';
+import { SESSION_COOKIE, type Side as CookieSide } from '../core/sides.js';
+import type { Side } from '../core/sides.js';
+import { sessionRoom, userRoom, visitorRoom } from './rooms.js';
 import type { Principal } from '../modules/identity/principal.js';
 import { sidesOf } from './realtime.js';
 
@@ -47,9 +48,9 @@ export function authenticateNamespace(ctx: AppContext, nsp: Namespace, side: Sid
           return;
         }
         (socket.data as SocketData).principal = p;
-        void socket.join(`session:${p.sessionId}`);
-        void socket.join(p.kind === 'visitor' ? `visitor:${p.visitorId}` : `user:${p.userId}`);
-        if (p.kind === 'customer' && p.visitorId) void socket.join(`visitor:${p.visitorId}`);
+        void socket.join(sessionRoom(p.sessionId));
+        void socket.join(p.kind === 'visitor' ? visitorRoom(p.visitorId) : userRoom(p.userId));
+        if (p.kind === 'customer' && p.visitorId) void socket.join(visitorRoom(p.visitorId));
         next();
       },
       (err: unknown) => {
@@ -72,7 +73,7 @@ export function enforceSessionRevocation(ctx: AppContext, namespaces: Namespace[
   const disconnect = (sessionIds: string[], reason: string) => {
     for (const nsp of namespaces) {
       for (const id of sessionIds) {
-        const room = nsp.in(`session:${id}`);
+        const room = nsp.in(sessionRoom(id));
         room.emit('session:ended', { reason });
         room.disconnectSockets(true);
       }

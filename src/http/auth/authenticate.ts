@@ -1,7 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../core/context.js';
 import type { Principal, RequestMeta } from '../../modules/identity/principal.js';
-import { bearerToken, SESSION_COOKIE, setSessionCookie, type CookieSide } from './session-cookies.js';
+import { SESSION_COOKIE } from '../../core/sides.js';
+import { bearerToken, setSessionCookie, type CookieSide } from './session-cookies.js';
 
 const cache = new WeakMap<FastifyRequest, Partial<Record<CookieSide, Principal | null>>>();
 

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config/config.js';
 import { AppError } from '../../shared/errors.js';
-import { isAllowedOrigin } from '../origin.js';
-import type { Side } from '../routes/index.js';
+import { isAllowedOrigin } from '../../core/origins.js';
+import type { Side } from '../../core/sides.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 

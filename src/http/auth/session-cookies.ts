@@ -1,12 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/config.js';
+import { SESSION_COOKIE, type Side } from '../../core/sides.js';
 
 /**
  * One cookie per side, so signing in or out of the staff side never touches a visitor's or customer's session
  * in the same browser (the original shared one cookie and logged people out).
  */
-export const SESSION_COOKIE = { public: 'sc_session', staff: 'sc_staff' } as const;
-export type CookieSide = keyof typeof SESSION_COOKIE;
+export type CookieSide = Side;
 
 /**
  * `Secure` whenever the side's browsers reach it over https: native TLS, or the origin configured for that side

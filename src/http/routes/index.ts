@@ -1,3 +1,4 @@
+import type { Side } from '../../core/sides.js';
 import type {
   FastifyBaseLogger,
   FastifyInstance,
@@ -20,7 +21,6 @@ import { staffAuthRoutes } from './staff-auth.routes.js';
 import { statusRoutes } from './status.routes.js';
 
 /** Which listener a route belongs to when STAFF_PORT splits the product over two ports. */
-export type Side = 'public' | 'staff';
 
 export type TypedApp = FastifyInstance<
   RawServerDefault,

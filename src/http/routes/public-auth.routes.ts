@@ -15,7 +15,7 @@ import { safeNextPath } from '../../shared/safe-redirect.js';
 import { authenticate, requestMeta } from '../auth/authenticate.js';
 import { requireCustomer } from '../auth/guards.js';
 import { clearSessionCookie, setSessionCookie } from '../auth/session-cookies.js';
-import { allowedOrigins } from '../origin.js';
+import { allowedOrigins } from '../../core/origins.js';
 import { httpRateLimits } from '../rate-limits.js';
 import type { RouteModule } from './index.js';
 import { registerPasswordResetRoutes } from './password-reset.js';

@@ -112,6 +112,37 @@ export class ConversationService {
     return row;
   }
 
+  /** Refuses staff who have not joined the conversation (not_a_participant). */
+  async requireParticipant(staff: StaffPrincipal, id: string): Promise<void> {
+    if (!(await this.isParticipantNow(id, staff.userId))) throw new AppError('not_a_participant');
+  }
+
+  /** A visitor's or customer's conversations, newest activity first (the rooms its sockets join). */
+  async ownedConversations(principal: PublicPrincipal, limit: number): Promise<ConversationRow[]> {
+    const owner = principal.kind === 'customer' ? { customerId: principal.userId } : { visitorId: principal.visitorId };
+    return (await listOwnedConversations(this.deps.db, owner, limit)).filter((r) =>
+      this.ownsConversation(principal, r),
+    );
+  }
+
+  /** The open conversations an agent is in (the rooms the desk's socket follows). */
+  openConversationIdsOf(staff: StaffPrincipal): Promise<string[]> {
+    return openConversationsOfAgent(this.deps.db, staff.userId).then((rows) => rows.map((r) => r.id));
+  }
+
+  /** A waiting conversation's 1-based place in the queue. */
+  queuePositionOf(c: Pick<ConversationRow, 'id' | 'waitingSince'>): Promise<number> {
+    return queuePositionOf(this.deps.db, c);
+  }
+
+  /** Both sides' views of a conversation as it is now (for live pushes), or undefined once it is gone. */
+  async currentViews(id: string): Promise<{ public: ConversationView; staff: ConversationView } | undefined> {
+    const row = await findConversation(this.deps.db, id);
+    if (!row) return undefined;
+    const [publicView, staffView] = await Promise.all([this.viewOf(row, 'public'), this.viewOf(row, 'staff')]);
+    return { public: publicView, staff: staffView };
+  }
+
   /** The conversation if `principal` may write in it now (open; staff must have joined); else the refusal. */
   async requireWritable(principal: PublicPrincipal | StaffPrincipal, id: string): Promise<ConversationRow> {
     const row = await this.requireReadable(principal, id);

@@ -149,6 +149,39 @@ describeEachDialect('agent desk', (dialect) => {
       s.close();
     });
 
+    it('lets nobody type or move read state where they may not write: an agent who never joined, a closed chat', async () => {
+      const c = await visitorWithConversation(t);
+      const v = socketClient(t.url, '/visitor', { cookie: c.client.cookieHeader() });
+      const s = socketClient(t.url, '/staff', { cookie: agent.cookieHeader() });
+      await Promise.all([connected(v), connected(s)]);
+      const visitorFrames: unknown[] = [];
+      v.on('typing', (f) => visitorFrames.push(f));
+      // Every agent may read (and so follow) any conversation, but typing is writing: join first.
+      await s.emitWithAck('conversation:subscribe', { conversationId: c.conversationId });
+      const refused = await s.emitWithAck('typing', { conversationId: c.conversationId, isTyping: true });
+      expect(refused.error.code).toBe('not_a_participant');
+      const read = await s.emitWithAck('conversation:read', { conversationId: c.conversationId, seq: 1 });
+      expect(read.error.code).toBe('not_a_participant');
+      await sleep(300);
+      expect(visitorFrames).toEqual([]);
+
+      await agent.post(`/api/staff/conversations/${c.conversationId}/join`);
+      const visitorSaw = nextEvent<{ who: { type: string } }>(v, 'typing');
+      expect((await s.emitWithAck('typing', { conversationId: c.conversationId, isTyping: true })).ok).toBe(true);
+      expect(await visitorSaw).toMatchObject({ who: { type: 'staff' } });
+
+      // Closed: nobody types any more (the visitor may still read the transcript).
+      await agent.post(`/api/staff/conversations/${c.conversationId}/close`);
+      const late = await v.emitWithAck('typing', { conversationId: c.conversationId, isTyping: false });
+      expect(late.error.code).toBe('conversation_closed');
+      // Someone else's conversation is simply not there.
+      const other = await visitorWithConversation(t);
+      const foreign = await v.emitWithAck('typing', { conversationId: other.conversationId, isTyping: true });
+      expect(foreign.error.code).toBe('not_found');
+      v.close();
+      s.close();
+    });
+
     it('tracks read positions per side and unread counts for agents', async () => {
       const c = await visitorWithConversation(t);
       await agent.post(`/api/staff/conversations/${c.conversationId}/join`);

@@ -1,4 +1,6 @@
 import type { Db } from '../../db/database.js';
+import { domainEvent } from '../../events/domain-events.js';
+import type { EventBus } from '../../events/event-bus.js';
 import type { Clock } from '../../core/clock.js';
 import type { DeskConversationItem, DeskCounters, QueueItem, QueueSnapshot } from '../../shared/desk.js';
 import { AppError } from '../../shared/errors.js';
@@ -28,7 +30,55 @@ const FIRST_WORDS = 140;
  * unread counts, the visitors' queue positions, and read positions on both sides.
  */
 export class DeskService {
-  constructor(private readonly deps: { db: Db; clock: Clock; conversations: ConversationService }) {}
+  constructor(private readonly deps: { db: Db; bus: EventBus; clock: Clock; conversations: ConversationService }) {}
+
+  /**
+   * Someone is typing (or stopped): announced on the bus, never stored. Typing needs the same permission as
+   * writing (the owner, or staff who joined; the conversation open), so nobody can appear to type where they may
+   * not write. A staff member typing a private note is seen by staff only.
+   */
+  async typing(
+    principal: PublicPrincipal | StaffPrincipal,
+    conversationId: string,
+    change: { isTyping: boolean; note?: boolean },
+  ): Promise<void> {
+    await this.deps.conversations.requireWritable(principal, conversationId);
+    const who =
+      principal.kind === 'staff'
+        ? { type: 'staff' as const, id: principal.userId, name: principal.displayName }
+        : {
+            type: principal.kind,
+            id: principal.kind === 'customer' ? principal.userId : principal.visitorId,
+            name: '',
+          };
+    this.deps.bus.publish(
+      domainEvent('typing.changed', {
+        conversationId,
+        who,
+        isTyping: change.isTyping,
+        note: principal.kind === 'staff' && change.note === true,
+      }),
+    );
+  }
+
+  /** Each waiting conversation of this visitor or customer with its place in the queue (on connect). */
+  async positionsOf(
+    principal: PublicPrincipal,
+  ): Promise<{ conversationId: string; position: number; waiting: number }[]> {
+    const waiting = (await this.deps.conversations.ownedConversations(principal, 10)).filter(
+      (c) => c.status === 'waiting',
+    );
+    if (waiting.length === 0) return [];
+    // Counted in the database for this visitor's conversations only: a reconnect storm of N waiting visitors
+    // must not load the whole queue N times.
+    const { waiting: total } = await countByStatus(this.deps.db);
+    const out = [];
+    for (const c of waiting) {
+      const position = await this.deps.conversations.queuePositionOf(c);
+      out.push({ conversationId: c.id, position, waiting: Math.max(total, position) });
+    }
+    return out;
+  }
 
   async queueSnapshot(): Promise<QueueSnapshot> {
     const [rows, counters] = await Promise.all([
@@ -106,6 +156,8 @@ export class DeskService {
     seq: number,
   ): Promise<{ changed: boolean; ownerReadSeq: number; agentsReadSeq: number; conversation: ConversationRow }> {
     const row = await this.deps.conversations.requireReadable(principal, conversationId);
+    // Read state is kept for the conversation's own people: its owner, and the agents who joined it.
+    if (principal.kind === 'staff') await this.deps.conversations.requireParticipant(principal, conversationId);
     const limit = principal.kind === 'staff' ? row.lastSeq : row.lastPublicSeq;
     if (seq > limit) throw new AppError('sequence_invalid', undefined, { lastSeq: limit });
     const changed =
@@ -113,12 +165,18 @@ export class DeskService {
         ? await advanceParticipantRead(this.deps.db, conversationId, principal.userId, seq)
         : await advanceOwnerRead(this.deps.db, conversationId, seq);
     const fresh = await this.deps.conversations.requireReadable(principal, conversationId);
-    return {
-      changed,
-      ownerReadSeq: fresh.ownerReadSeq,
-      agentsReadSeq: await agentsReadPublicSeq(this.deps.db, conversationId),
-      conversation: fresh,
-    };
+    const agentsReadSeq = await agentsReadPublicSeq(this.deps.db, conversationId);
+    if (changed) {
+      this.deps.bus.publish(
+        domainEvent('conversation.read', {
+          conversationId,
+          ownerReadSeq: fresh.ownerReadSeq,
+          agentsReadSeq,
+          staffReader: principal.kind === 'staff' ? { userId: principal.userId, seq } : null,
+        }),
+      );
+    }
+    return { changed, ownerReadSeq: fresh.ownerReadSeq, agentsReadSeq, conversation: fresh };
   }
 
   agentsReadSeq(conversationId: string): Promise<number> {

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import proxyAddr from '@fastify/proxy-addr';
 import type { Config } from '../config/config.js';
-import type { Side } from './routes/index.js';
+import type { Side } from './sides.js';
 
 /**
  * The origins a browser request to `side` may come from: the configured PUBLIC_ORIGIN / STAFF_ORIGIN, or,
