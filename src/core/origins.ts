@@ -72,3 +72,8 @@ export function isAllowedOrigin(config: Config, side: Side, req: IncomingMessage
   if (origin === undefined) return false;
   return allowedOrigins(config, side, req).includes(origin.toLowerCase());
 }
+
+/** The origin links in e-mails point to for a side: its first allowed origin (the configured one when set). */
+export function linkOrigin(config: Config, req: IncomingMessage, side: Side): string {
+  return allowedOrigins(config, side, req)[0] ?? 'http://localhost:' + config.port;
+}

@@ -4,8 +4,8 @@
  */
 import { newId } from '../core/ids.js';
 import type { Db } from './database.js';
-import type { OutboxTable } from './schema.js';
-import type { Tx } from './transaction.js';
+import type { Database, OutboxTable } from './schema.js';
+import type { Transaction } from 'kysely';
 
 export type OutboxRow = OutboxTable;
 
@@ -34,7 +34,7 @@ export function outboxRow(entry: OutboxEntry, now: number): OutboxRow {
 }
 
 /** Inserts inside the caller's transaction; a row whose key is already there is skipped. */
-export async function insertOutbox(trx: Tx | Db, rows: OutboxRow[]): Promise<void> {
+export async function insertOutbox(trx: Transaction<Database> | Db, rows: OutboxRow[]): Promise<void> {
   if (rows.length === 0) return;
   await trx
     .insertInto('outbox')

@@ -18,7 +18,8 @@ import { installErrorHandling } from './error-handler.js';
 import { closeConnectionsWithoutRequest, connectionServerOptions } from './connection-timeouts.js';
 import { installCsrfProtection } from './auth/csrf.js';
 import type { Side } from '../core/sides.js';
-import { routeModules, type TypedApp } from './routes/index.js';
+import { routeModules } from './routes/index.js';
+import type { TypedApp } from './routes/route-module.js';
 import { redisWithFallbackStore } from './rate-limit-store.js';
 import { registerWebApp } from './web-app.js';
 

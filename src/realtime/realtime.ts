@@ -6,6 +6,7 @@ import type { AppContext } from '../core/context.js';
 import { isAllowedOrigin } from '../core/origins.js';
 import { authenticateNamespace, enforceSessionRevocation } from './socket-auth.js';
 import { startFanOut } from './fan-out.js';
+import { markSides, sidesOf } from './listener-sides.js';
 import { SendOrigins } from './send-origins.js';
 import { registerStaffHandlers } from './staff-handlers.js';
 import { registerVisitorHandlers } from './visitor-handlers.js';
@@ -17,15 +18,6 @@ import { limitOutgoingBuffer } from './outgoing-buffer.js';
 /** Largest accepted socket frame; a bigger one closes the connection with code 1009. */
 export const MAX_FRAME_BYTES = 64 * 1024;
 export const SOCKET_PATH = '/socket.io/';
-
-interface SideRequest extends IncomingMessage {
-  scSides?: readonly Side[];
-}
-
-/** The sides served by the listener a socket connected through (both when there is one port). */
-export function sidesOf(req: IncomingMessage): readonly Side[] {
-  return (req as SideRequest).scSides ?? [];
-}
 
 export interface Realtime {
   io: SocketServer;
@@ -121,7 +113,7 @@ export function createRealtime(ctx: AppContext): Realtime {
           socket.destroy();
           return;
         }
-        (req as SideRequest).scSides = sides;
+        markSides(req, sides);
         engine.handleUpgrade(req, socket, head);
       });
     },

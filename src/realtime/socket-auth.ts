@@ -5,7 +5,7 @@ import { SESSION_COOKIE, type Side as CookieSide } from '../core/sides.js';
 import type { Side } from '../core/sides.js';
 import { sessionRoom, userRoom, visitorRoom } from './rooms.js';
 import type { Principal } from '../modules/identity/principal.js';
-import { sidesOf } from './realtime.js';
+import { sidesOf } from './listener-sides.js';
 
 export interface SocketData {
   principal: Principal;

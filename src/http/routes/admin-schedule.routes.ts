@@ -13,7 +13,7 @@ import { changesBetween, type AuditEntryInput } from '../../modules/audit/audit.
 import { presentOverride, presentWeek } from '../../modules/schedule/schedule.presenter.js';
 import type { StaffPrincipal } from '../../modules/identity/principal.js';
 import { requireAdmin } from '../auth/guards.js';
-import type { RouteModule } from './index.js';
+import type { RouteModule } from './route-module.js';
 
 const dateParams = z.strictObject({ date: isoDateSchema });
 

@@ -6,7 +6,7 @@ import { AppError } from '../../shared/errors.js';
 import { adminResetPasswordSchema, staffCreateSchema, staffUpdateSchema } from '../../shared/identity.schemas.js';
 import { requestMeta } from '../auth/authenticate.js';
 import { requireAdmin } from '../auth/guards.js';
-import type { RouteModule } from './index.js';
+import type { RouteModule } from './route-module.js';
 
 const userView = z.object({
   id: z.string(),

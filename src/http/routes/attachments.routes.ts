@@ -8,7 +8,7 @@ import { contentDisposition } from '../../modules/attachments/content-dispositio
 import { requirePublicPrincipal, requireStaff } from '../auth/guards.js';
 import { httpRateLimits } from '../rate-limits.js';
 import { incomingFiles, settleUploadBody } from '../upload-body.js';
-import type { RouteModule, TypedApp } from './index.js';
+import type { RouteModule, TypedApp } from './route-module.js';
 
 const conversationParams = z.object({ id: z.string().min(1).max(64) });
 const attachmentParams = z.object({ id: z.string().min(1).max(64), attachmentId: z.string().min(1).max(64) });

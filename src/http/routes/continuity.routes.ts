@@ -4,7 +4,7 @@ import { requestMeta } from '../auth/authenticate.js';
 import { requirePublicPrincipal } from '../auth/guards.js';
 import { httpRateLimits } from '../rate-limits.js';
 import { deliverSession } from './public-auth.routes.js';
-import type { RouteModule } from './index.js';
+import type { RouteModule } from './route-module.js';
 
 const tags = ['offline continuity'];
 

@@ -8,7 +8,7 @@ import {
 import { requirePublicPrincipal, requireStaff } from '../auth/guards.js';
 import { attachmentViewSchema } from './attachments.routes.js';
 import { httpRateLimits } from '../rate-limits.js';
-import type { RouteModule } from './index.js';
+import type { RouteModule } from './route-module.js';
 
 const idParams = z.object({ id: z.string().min(1).max(64) });
 

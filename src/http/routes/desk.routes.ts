@@ -4,7 +4,7 @@ import { messageLogQuerySchema } from '../../modules/message-logs/message-log.se
 import { topicInputSchema } from '../../modules/topics/topic.service.js';
 import { requestMeta } from '../auth/authenticate.js';
 import { requireAdmin, requireStaff } from '../auth/guards.js';
-import type { RouteModule } from './index.js';
+import type { RouteModule } from './route-module.js';
 
 const idParams = z.object({ id: z.string().min(1).max(64) });
 const ok = z.object({ ok: z.literal(true) });

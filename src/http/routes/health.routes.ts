@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
-import type { RouteModule } from './index.js';
+import type { RouteModule } from './route-module.js';
 
 const readiness = z.object({
   status: z.enum(['ready', 'unavailable']),

@@ -1,13 +1,4 @@
-import type { Side } from '../../core/sides.js';
-import type {
-  FastifyBaseLogger,
-  FastifyInstance,
-  RawReplyDefaultExpression,
-  RawRequestDefaultExpression,
-  RawServerDefault,
-} from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { AppContext } from '../../core/context.js';
+import type { RouteModule } from './route-module.js';
 import { adminScheduleRoutes } from './admin-schedule.routes.js';
 import { adminUsersRoutes } from './admin-users.routes.js';
 import { continuityRoutes } from './continuity.routes.js';
@@ -19,22 +10,6 @@ import { publicAuthRoutes } from './public-auth.routes.js';
 import { settingsRoutes } from './settings.routes.js';
 import { staffAuthRoutes } from './staff-auth.routes.js';
 import { statusRoutes } from './status.routes.js';
-
-/** Which listener a route belongs to when STAFF_PORT splits the product over two ports. */
-
-export type TypedApp = FastifyInstance<
-  RawServerDefault,
-  RawRequestDefaultExpression<RawServerDefault>,
-  RawReplyDefaultExpression<RawServerDefault>,
-  FastifyBaseLogger,
-  ZodTypeProvider
->;
-
-export interface RouteModule {
-  name: string;
-  sides: readonly Side[];
-  register(app: TypedApp, ctx: AppContext): void | Promise<void>;
-}
 
 /** Every route file, one per resource. Order does not matter. */
 export const routeModules: readonly RouteModule[] = [

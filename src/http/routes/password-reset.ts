@@ -3,8 +3,8 @@ import type { AppContext } from '../../core/context.js';
 import { passwordResetConfirmSchema, passwordResetRequestSchema } from '../../shared/identity.schemas.js';
 import { requestMeta } from '../auth/authenticate.js';
 import { httpRateLimits } from '../rate-limits.js';
-import type { TypedApp } from './index.js';
-import { linkOrigin } from './public-auth.routes.js';
+import type { TypedApp } from './route-module.js';
+import { linkOrigin } from '../../core/origins.js';
 
 const ok = z.object({ ok: z.literal(true) });
 
@@ -31,7 +31,7 @@ export function registerPasswordResetRoutes(
       config: { rateLimit: limit },
     },
     async (request, reply) => {
-      const origin = linkOrigin(ctx, request, options.side === 'staff' ? 'staff' : 'public');
+      const origin = linkOrigin(ctx.config, request.raw, options.side === 'staff' ? 'staff' : 'public');
       await ctx.services.accountMail.requestPasswordReset(options.side, request.body.email, origin);
       return reply.status(202).send({ ok: true as const });
     },

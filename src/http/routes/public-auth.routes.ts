@@ -15,9 +15,9 @@ import { safeNextPath } from '../../shared/safe-redirect.js';
 import { authenticate, requestMeta } from '../auth/authenticate.js';
 import { requireCustomer } from '../auth/guards.js';
 import { clearSessionCookie, setSessionCookie } from '../auth/session-cookies.js';
-import { allowedOrigins } from '../../core/origins.js';
+import { linkOrigin } from '../../core/origins.js';
 import { httpRateLimits } from '../rate-limits.js';
-import type { RouteModule } from './index.js';
+import type { RouteModule } from './route-module.js';
 import { registerPasswordResetRoutes } from './password-reset.js';
 
 const transport = z.enum(['cookie', 'bearer']).optional();
@@ -52,9 +52,6 @@ export function deliverSession(
 }
 
 /** Where links in e-mails point: the configured public origin, or this request's own. */
-export function linkOrigin(ctx: AppContext, request: FastifyRequest, side: 'public' | 'staff'): string {
-  return allowedOrigins(ctx.config, side, request.raw)[0] ?? 'http://localhost:' + ctx.config.port;
-}
 
 async function currentMe(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<MeResponse | null> {
   const p = await authenticate(ctx, request, reply, 'public');
@@ -132,7 +129,7 @@ export const publicAuthRoutes: RouteModule = {
         }));
         if (publicCurrent) await ctx.services.sessions.revoke(publicCurrent.sessionId, 'signed_in_elsewhere');
         void ctx.services.accountMail
-          .sendVerification(user.id, linkOrigin(ctx, request, 'public'))
+          .sendVerification(user.id, linkOrigin(ctx.config, request.raw, 'public'))
           .catch((err: unknown) => request.log.error({ err }, 'verification mail failed'));
         const extra = deliverSession(ctx, reply, 'public', issued, request.body.transport);
         return reply.status(201).send({ me: presentMe(user), ...extra });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { RouteModule } from './index.js';
+import type { RouteModule } from './route-module.js';
 
 const publicSettings = z.object({
   serviceName: z.string(),

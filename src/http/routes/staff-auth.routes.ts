@@ -6,7 +6,7 @@ import { authenticate, requestMeta } from '../auth/authenticate.js';
 import { requireStaff } from '../auth/guards.js';
 import { clearSessionCookie, setSessionCookie } from '../auth/session-cookies.js';
 import { httpRateLimits } from '../rate-limits.js';
-import type { RouteModule } from './index.js';
+import type { RouteModule } from './route-module.js';
 import { registerPasswordResetRoutes } from './password-reset.js';
 import { deliverSession } from './public-auth.routes.js';
 

@@ -1,6 +1,6 @@
 import { statusResponseSchema } from '../../shared/schedule.schemas.js';
 import { presentStatus } from '../../modules/schedule/schedule.presenter.js';
-import type { RouteModule } from './index.js';
+import type { RouteModule } from './route-module.js';
 
 /** The public support status: what the landing page shows and what the chat uses to say "offline". */
 export const statusRoutes: RouteModule = {
