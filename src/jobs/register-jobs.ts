@@ -64,6 +64,13 @@ export function registerJobs(runner: JobsRunner, ctx: Pick<AppContext, 'services
     },
   });
   runner.every({
+    name: 'identity.purge-expired',
+    everyMs: 60 * 60_000,
+    firstRunMs: 5 * 60_000,
+    // Expired sessions and long-expired one-time tokens: nobody can use them, nothing needs to keep them.
+    run: async () => void (await services.sessions.purgeExpired()),
+  });
+  runner.every({
     name: 'presence.heartbeat',
     everyMs: services.presence.beatEveryMs,
     lease: false, // per instance: each keeps its own mirror in Redis alive

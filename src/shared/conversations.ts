@@ -83,7 +83,6 @@ export const startConversationSchema = z.strictObject({
   clientMsgId: clientMsgIdSchema.optional(),
   email: emailSchema.optional(),
 });
-export type StartConversationInput = z.input<typeof startConversationSchema>;
 
 /**
  * A message's text when files may come with it: the same cleaning and limits as any message, except that a text

@@ -74,16 +74,6 @@ export interface ErrorBody {
   error: { code: ErrorCode | (string & {}); message: string; details?: unknown };
 }
 
-export function isErrorBody(value: unknown): value is ErrorBody {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    'error' in value &&
-    typeof (value as { error: unknown }).error === 'object' &&
-    typeof (value as ErrorBody).error?.code === 'string'
-  );
-}
-
 /** A failure the caller can act on. Services throw these; the edges turn them into ErrorBody. */
 export class AppError extends Error {
   readonly status: number;

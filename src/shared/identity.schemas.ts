@@ -4,7 +4,6 @@
  */
 import { z } from 'zod';
 
-export const ROLES = ['customer', 'agent', 'admin'] as const;
 export const STAFF_ROLES = ['agent', 'admin'] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
 

@@ -60,7 +60,6 @@ export const intervalInputSchema = z
     }
   })
   .transform((value) => ({ start: normaliseTime(value.start), end: normaliseTime(value.end) }));
-export type IntervalInput = z.input<typeof intervalInputSchema>;
 export type IntervalText = z.output<typeof intervalInputSchema>;
 
 function normaliseTime(text: string): string {
@@ -78,7 +77,6 @@ export const weekInputSchema = z.strictObject({
     Object.fromEntries(WEEKDAYS.map((d) => [d, dayIntervalsSchema])) as Record<WeekdayName, typeof dayIntervalsSchema>,
   ),
 });
-export type WeekInput = z.input<typeof weekInputSchema>;
 export type WeekDays = Record<WeekdayName, IntervalText[]>;
 
 export const PRESET_NAMES = ['business', 'extended', 'finals', 'weekend', 'closed'] as const;
@@ -115,7 +113,6 @@ export const presetInputSchema = z.strictObject({
     .refine((days) => new Set(days).size === days.length, 'Each day at most once')
     .optional(),
 });
-export type PresetInput = z.input<typeof presetInputSchema>;
 
 /** "YYYY-MM-DD", a real calendar date. */
 export const isoDateSchema = z
@@ -174,11 +171,9 @@ function checkOverrideKind(value: { kind: 'closed' | 'hours'; intervals: unknown
 export const overrideInputSchema = z
   .strictObject({ date: isoDateSchema, ...overrideBody })
   .superRefine(checkOverrideKind);
-export type OverrideInput = z.input<typeof overrideInputSchema>;
 
 /** An edit of an existing override (its date is in the path and does not change). */
 export const overrideUpdateSchema = z.strictObject(overrideBody).superRefine(checkOverrideKind);
-export type OverrideUpdate = z.input<typeof overrideUpdateSchema>;
 
 // ---- what the server sends ----
 

@@ -10,16 +10,6 @@ export function insertAttachments(db: Q, rows: AttachmentRow[]): Promise<unknown
   return db.insertInto('attachments').values(rows).execute();
 }
 
-/** One attachment of one conversation (a foreign or missing id both give undefined). */
-export function findAttachment(db: Q, conversationId: string, id: string): Promise<AttachmentRow | undefined> {
-  return db
-    .selectFrom('attachments')
-    .selectAll()
-    .where('id', '=', id)
-    .where('conversationId', '=', conversationId)
-    .executeTakeFirst();
-}
-
 /** One attachment of one conversation with the public sequence of its message (null: a note, or not sent yet). */
 export async function findAttachmentWithMessage(
   db: Q,
@@ -74,11 +64,6 @@ export async function claimAttachments(
     .where('id', 'in', claim.ids)
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
-}
-
-/** Undoes a claim within its transaction (the message it was for is not being stored after all). */
-export function releaseClaims(db: Tx, messageId: string): Promise<unknown> {
-  return db.updateTable('attachments').set({ messageId: null }).where('messageId', '=', messageId).execute();
 }
 
 /** The attachments of these messages, in upload order within each message. */

@@ -8,6 +8,7 @@ import { domainEvent, type SessionRevocationReason } from '../../events/domain-e
 import type { EventBus } from '../../events/event-bus.js';
 import type { StaffRole } from '../../shared/identity.schemas.js';
 import type { Principal, RequestMeta } from './principal.js';
+import { deleteExpiredTokens } from './token.repository.js';
 import {
   deleteExpiredSessions,
   deleteSession,
@@ -151,8 +152,12 @@ export class SessionService {
     return findLiveSessionIds(this.deps.db, ids, this.deps.clock.now());
   }
 
-  purgeExpired(): Promise<number> {
-    return deleteExpiredSessions(this.deps.db, this.deps.clock.now());
+  /** Deletes sessions that expired, and one-time tokens (reset, verify, resume links) long past their expiry. */
+  async purgeExpired(): Promise<number> {
+    const now = this.deps.clock.now();
+    const sessions = await deleteExpiredSessions(this.deps.db, now);
+    await deleteExpiredTokens(this.deps.db, now);
+    return sessions;
   }
 }
 
