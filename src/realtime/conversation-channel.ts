@@ -19,6 +19,7 @@ import { AppError } from '../shared/errors.js';
 import { zodFieldProblems } from '../shared/validation.js';
 import type { SocketData } from './socket-auth.js';
 import { countRefusal } from './flood-guard.js';
+import { emitQueue, pushQueueOnTeamChanges } from './queue-push.js';
 
 export const publicRoom = (conversationId: string) => `conv:${conversationId}:public`;
 const authorIdOf = (p: PublicPrincipal | StaffPrincipal) =>
@@ -179,18 +180,20 @@ export function registerConversationChannel(ctx: AppContext, visitors: Namespace
       return { conversation: await svc.leave(principal, req.conversationId) };
     });
     const gate = typingGate();
-    const readable = new Set<string>();
+    // Conversation → the name its owner goes by there (checked once per conversation): the desk says who types.
+    const readable = new Map<string, string>();
     on(ctx, socket, 'typing', async (payload) => {
       const req = parse(typingSchema, payload);
       if (!gate(req.conversationId, req.isTyping)) return {};
-      if (!readable.has(req.conversationId)) {
-        await svc.requireReadable(principal, req.conversationId);
-        readable.add(req.conversationId);
+      let name = readable.get(req.conversationId);
+      if (name === undefined) {
+        name = (await svc.requireReadable(principal, req.conversationId)).displayName;
+        readable.set(req.conversationId, name);
       }
       const who = {
         type: principal.kind,
         id: principal.kind === 'customer' ? principal.userId : principal.visitorId,
-        name: '',
+        name,
       };
       ctx.bus.publish(
         domainEvent('typing.changed', { conversationId: req.conversationId, who, isTyping: req.isTyping, note: false }),
@@ -285,11 +288,11 @@ export function registerConversationChannel(ctx: AppContext, visitors: Namespace
       return {};
     });
     on(ctx, socket, 'conversation:read', (payload) => markRead(principal, payload));
-    // The queue, straight away (and again on every change).
-    void ctx.services.desk.queueSnapshot().then(
-      (snapshot) => socket.emit('queue:updated', snapshot),
-      (err: unknown) => ctx.logger.warn({ err: { message: (err as Error).message } }, 'queue snapshot failed'),
-    );
+    // The queue, straight away (and again on every change): the queues this staff member sees.
+    void ctx.services.desk
+      .queueSnapshot()
+      .then((snapshot) => emitQueue(ctx, staff, snapshot, socket))
+      .catch((err: unknown) => ctx.logger.warn({ err: { message: (err as Error).message } }, 'queue snapshot failed'));
   });
 
   const onMessage = async (m: MessageCreatedPayload) => {
@@ -340,7 +343,7 @@ export function registerConversationChannel(ctx: AppContext, visitors: Namespace
           ctx.services.desk.queueSnapshot(),
           ctx.services.desk.queuePositions(),
         ]);
-        staff.to('staff').emit('queue:updated', snapshot);
+        await emitQueue(ctx, staff, snapshot);
         for (const [conversationId, position] of positions) {
           visitors
             .to(publicRoom(conversationId))
@@ -400,7 +403,10 @@ export function registerConversationChannel(ctx: AppContext, visitors: Namespace
     staff.emit('resync', {});
   });
 
+  const offTeams = pushQueueOnTeamChanges(ctx, staff);
+
   return () => {
+    offTeams();
     offMessage();
     offChange();
     offResync();

@@ -28,7 +28,15 @@ const FIRST_WORDS = 140;
  * unread counts, the visitors' queue positions, and read positions on both sides.
  */
 export class DeskService {
-  constructor(private readonly deps: { db: Db; clock: Clock; conversations: ConversationService }) {}
+  constructor(
+    private readonly deps: {
+      db: Db;
+      clock: Clock;
+      conversations: ConversationService;
+      /** Routing: the team each conversation waits for (queue items show it; desks filter by it). */
+      teamsOf?: (conversationIds: string[]) => Promise<Map<string, { id: string; name: string }>>;
+    },
+  ) {}
 
   async queueSnapshot(): Promise<QueueSnapshot> {
     const [rows, counters] = await Promise.all([
@@ -43,6 +51,7 @@ export class DeskService {
         )
       ).map((m) => [m.conversationId, m]),
     );
+    const teams = (await this.deps.teamsOf?.(rows.map((r) => r.id))) ?? new Map<string, { id: string; name: string }>();
     const queue: QueueItem[] = [];
     for (const row of rows) {
       const first = firsts.get(row.id);
@@ -54,6 +63,7 @@ export class DeskService {
         waitingSince: new Date(row.waitingSince ?? row.createdAt).toISOString(),
         firstWords: text === null ? '' : text.length > FIRST_WORDS ? `${text.slice(0, FIRST_WORDS)}…` : text,
         isCustomer: row.customerId !== null,
+        team: teams.get(row.id) ?? null,
       });
     }
     return { queue, counters };
