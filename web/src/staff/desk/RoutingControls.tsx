@@ -132,14 +132,14 @@ export function TransferDialog(props: {
               className="form-check-input"
               type="radio"
               name="transfer-kind"
-              id={`transfer-${k}`}
+              id={`transfer-kind-${k}`}
               checked={kind === k}
               onChange={() => {
                 setKind(k);
                 setTarget('');
               }}
             />
-            <label className="form-check-label" htmlFor={`transfer-${k}`}>
+            <label className="form-check-label" htmlFor={`transfer-kind-${k}`}>
               {k === 'agent' ? 'An agent' : 'A team'}
             </label>
           </div>

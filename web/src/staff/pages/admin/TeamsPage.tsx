@@ -29,7 +29,7 @@ function TeamCard(props: { team: TeamView; staff: AgentView[]; onChanged: () => 
           void run(api('PUT', `/api/admin/teams/${team.id}`, { name, mode: team.mode }));
         }}
       >
-        <div className="col-12 col-md-5">
+        <div className="col-12 col-md-4">
           <label className="form-label small mb-0" htmlFor={`team-name-${team.id}`}>
             Name
           </label>
@@ -59,7 +59,7 @@ function TeamCard(props: { team: TeamView; staff: AgentView[]; onChanged: () => 
             ))}
           </select>
         </div>
-        <div className="col-12 col-md-2 d-flex gap-1">
+        <div className="col-12 col-md-auto d-flex gap-1">
           <button type="submit" className="btn btn-sm btn-outline-primary" disabled={name === team.name}>
             Rename
           </button>
