@@ -9,6 +9,7 @@ import {
   registerCustomer,
   staffClient,
   visitorWithConversation,
+  type StaffAccount,
 } from '../../test/harness/factories.js';
 import { startTestApp, type TestApp } from '../../test/harness/test-app.js';
 
@@ -21,7 +22,7 @@ describe.skipIf(!chromiumAvailable())(
     let browser: Browser;
     let conversationId: string;
     let customer: { username: string };
-    let admin: { username: string };
+    let admin: StaffAccount;
     beforeAll(async () => {
       t = await startTestApp('sqlite', { env: { AGENT_TITLE: 'Course Assistant' } });
       browser = await launchBrowser();

@@ -94,11 +94,11 @@ describe.skipIf(!chromiumAvailable())('desk routing and contact panel in Chromiu
     expect(await panel.getByText(/Chrome \d+ on Linux/).count()).toBe(1);
     expect(await panel.getByText('Billing', { exact: true }).count()).toBe(1);
     await panel.getByLabel('New note about this contact').fill('Double charge: refund requested in March too.');
-    await panel.getByRole('button', { name: 'Add note' }).click();
+    await panel.getByRole('button', { name: 'Save note' }).click();
     await expect.poll(() => panel.getByText('Double charge: refund requested in March too.').count()).toBe(1);
 
     // The contact's conversations open read-only.
-    await panel.getByRole('button', { name: /conversation read-only \(this one\)/ }).click();
+    await panel.getByRole('button', { name: /^Open read-only: .*this one/ }).click();
     const transcript = desk.getByRole('dialog');
     await expect.poll(() => transcript.getByText(/^Read-only/).count()).toBe(1);
     await expect

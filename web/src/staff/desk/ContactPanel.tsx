@@ -102,7 +102,7 @@ function Notes(props: { contactKey: string }) {
           onChange={(e) => setText(e.target.value)}
         />
         <button type="submit" className="btn btn-sm btn-outline-primary" disabled={!text.trim()}>
-          Add note
+          Save note
         </button>
       </form>
       {error && (
@@ -273,8 +273,8 @@ export function ContactPanel(props: { conversationId: string; visible: boolean; 
                 type="button"
                 className="btn btn-link p-0 text-start text-decoration-none w-100"
                 onClick={() => setOpen(h.id)}
-                aria-label={`Open the ${day(h.createdAt)} conversation read-only${h.id === props.conversationId ? ' (this one)' : ''}`}
               >
+                <span className="visually-hidden">Open read-only: </span>
                 <span className="d-flex">
                   <span className="me-auto fw-semibold">{day(h.createdAt)}</span>
                   <span className="badge text-bg-light border">

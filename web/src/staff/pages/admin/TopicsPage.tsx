@@ -73,7 +73,7 @@ export function TopicsPage() {
       </form>
       <ul className="list-group shadow-sm">
         {topics.map((t) => (
-          <li key={t.id} className="list-group-item d-flex align-items-center gap-2">
+          <li key={t.id} className="list-group-item d-flex flex-wrap align-items-center gap-2">
             <span className={`me-auto ${t.isActive ? '' : 'text-body-secondary text-decoration-line-through'}`}>
               {t.label}
             </span>
