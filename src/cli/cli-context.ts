@@ -80,7 +80,7 @@ export async function withCliContext<T>(
       // Never started: a command does its work itself, and carries out its own file deletions at the end.
       jobs,
     });
-    registerJobs(jobs, { services, db: database.db, clock: systemClock });
+    registerJobs(jobs, { services, db: database.db, clock: systemClock, bus });
     if (options.migrate !== false) {
       await services.keys.initialise();
       await services.settings.initialise(config.settingSeeds);

@@ -147,6 +147,8 @@ export interface TopicsTable {
   position: number;
   isActive: number;
   createdAt: number;
+  /** The team conversations started with this topic are routed to (null: the general queue). */
+  teamId: string | null;
 }
 
 export type ConversationStatus = 'waiting' | 'active' | 'closed' | 'left';
@@ -285,6 +287,71 @@ export interface AttachmentsTable {
   createdAt: number;
 }
 
+export type TeamMode = 'pooled' | 'auto';
+
+/** A team of agents; topics route conversations to it (migration 2026-12-07T0300). */
+export interface TeamsTable {
+  id: string;
+  name: string;
+  nameKey: string;
+  mode: TeamMode;
+  /** Bumped by every automatic assignment in the team (a compare-and-set guard); round robin's clock. */
+  assignSeq: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface TeamMembersTable {
+  teamId: string;
+  userId: string;
+  /** The team's assignSeq at this member's last automatic assignment (round robin picks the smallest). */
+  lastAssignedSeq: number;
+  createdAt: number;
+}
+
+export type AgentAvailability = 'online' | 'away';
+
+/** Per staff member: availability (online/away) and capacity for automatic assignment (null: no limit). */
+export interface AgentProfilesTable {
+  userId: string;
+  availability: AgentAvailability;
+  capacity: number | null;
+  /** Automatic assignments received (also the row write that serialises concurrent assignments to this agent). */
+  assignedCount: number;
+  updatedAt: number;
+}
+
+/** A conversation's routing state: its team, and the agent it was handed to. */
+export interface ConversationRoutingTable {
+  conversationId: string;
+  teamId: string | null;
+  assignedAgentId: string | null;
+  assignedAt: number | null;
+  /** 1 while the assigned agent has not answered (reassigned after routing.reassignAfterSeconds). */
+  awaitingAnswer: number;
+}
+
+/** Where a conversation started: the start form's page and the parsed browser (never the IP). */
+export interface ConversationOriginsTable {
+  conversationId: string;
+  pageUrl: string | null;
+  userAgent: string | null;
+  browser: string | null;
+  os: string | null;
+  device: string | null;
+}
+
+/** A staff-only note about a contact (`visitor:<id>` / `customer:<id>`), encrypted under the contact's key. */
+export interface ContactNotesTable {
+  id: string;
+  contactKey: string;
+  authorId: string | null;
+  authorName: string;
+  body: Buffer;
+  createdAt: number;
+  updatedAt: number;
+}
+
 export interface Database {
   settings: SettingsTable;
   locks: LocksTable;
@@ -307,6 +374,12 @@ export interface Database {
   jobRuns: JobRunsTable;
   outbox: OutboxTable;
   attachments: AttachmentsTable;
+  teams: TeamsTable;
+  teamMembers: TeamMembersTable;
+  agentProfiles: AgentProfilesTable;
+  conversationRouting: ConversationRoutingTable;
+  conversationOrigins: ConversationOriginsTable;
+  contactNotes: ContactNotesTable;
 }
 
 export type { Generated };

@@ -43,6 +43,10 @@ export interface DomainEventMap {
    * fresh status ("all agents are away" or not).
    */
   'presence.changed': { agentsOnline: number };
+  /** A staff member's availability or capacity changed: agents online and routing look again. */
+  'agent.changed': { userId: string; availability: 'online' | 'away'; capacity: number | null };
+  /** Teams or their members changed: desks refresh which queues they see. */
+  'teams.changed': { teamId: string | null };
   /** Rows were written to the outbox (src/db/outbox.ts): a wake-up for the jobs runner, which also polls. */
   'outbox.enqueued': { count: number };
 }
@@ -77,11 +81,23 @@ export interface MessageAttachmentItem {
 
 export interface ConversationChangedPayload {
   conversationId: string;
-  change: 'created' | 'joined' | 'agent_left' | 'left' | 'closed' | 'requeued' | 'attached' | 'erased';
+  change:
+    | 'created'
+    | 'joined'
+    | 'agent_left'
+    | 'left'
+    | 'closed'
+    | 'requeued'
+    | 'attached'
+    | 'erased'
+    // Routing: an automatic assignment, a transfer (to an agent or a team), an assignment passed on unanswered.
+    | 'assigned'
+    | 'transferred'
+    | 'unassigned';
   status: 'waiting' | 'active' | 'closed' | 'left';
   visitorId: string | null;
   customerId: string | null;
-  /** The agent who joined (change 'joined'): their desks subscribe to the conversation. */
+  /** The agent who joined, or was assigned (joined, assigned, transferred): their desks subscribe to it. */
   agentId?: string;
 }
 

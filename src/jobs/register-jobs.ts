@@ -8,11 +8,12 @@ import { REPLY_MAIL_SWEEP_MS, REPLY_MAIL_TASK, REPLY_MAIL_TOPIC } from '../modul
 import { idleConversations } from '../modules/desk/desk.repository.js';
 import { DAILY_CHECK_MS, FIRST_CHECK_MS } from '../modules/retention/retention.service.js';
 import type { JobsRunner } from './jobs-runner.js';
+import { ASSIGN_SWEEP_MS, ASSIGN_TASK, ASSIGN_TOPIC } from '../modules/routing/assignment.service.js';
 
 export const IDLE_CLOSE_TASK = 'conversations.idle-close';
 const IDLE_CLOSE_EVERY_MS = 5 * 60_000;
 
-export function registerJobs(runner: JobsRunner, ctx: Pick<AppContext, 'services' | 'db' | 'clock'>): void {
+export function registerJobs(runner: JobsRunner, ctx: Pick<AppContext, 'services' | 'db' | 'clock' | 'bus'>): void {
   const { services } = ctx;
 
   // Outbox: side effects written in their change's transaction.
@@ -24,6 +25,14 @@ export function registerJobs(runner: JobsRunner, ctx: Pick<AppContext, 'services
     topic: DELETE_FILES_TOPIC,
     // Idempotent (a missing file is fine); what fails is logged and left to the orphan sweep.
     handle: (payload) => services.attachments.deleteStoredFiles((payload as { keys: string[] }).keys),
+  });
+
+  runner.handle({
+    topic: ASSIGN_TOPIC,
+    // A conversation routed to an auto-assignment team (start, transfer): offered to the next available agent.
+    // Nobody free is not a failure: the routing sweep below tries again.
+    handle: async (payload) =>
+      void (await services.assignment.assign((payload as { conversationId: string }).conversationId)),
   });
 
   // Periodic tasks.
@@ -70,6 +79,22 @@ export function registerJobs(runner: JobsRunner, ctx: Pick<AppContext, 'services
     // Expired sessions and long-expired one-time tokens: nobody can use them, nothing needs to keep them.
     run: async () => void (await services.sessions.purgeExpired()),
   });
+  runner.every({
+    name: ASSIGN_TASK,
+    everyMs: ASSIGN_SWEEP_MS,
+    // Under the lease job:routing.assign (one instance at a time); each assignment is atomic on its own anyway
+    // (assignment.service.ts), so the outbox handler running elsewhere at the same moment is safe.
+    run: async () => void (await services.assignment.sweep()),
+  });
+  // Brought forward when an agent comes back or capacity frees up (a chat closed, left, handed over).
+  ctx.bus.on('agent.changed', (e) => {
+    if (e.availability === 'online') runner.runSoon(ASSIGN_TASK, 0);
+  });
+  ctx.bus.on('conversation.changed', (e) => {
+    if (['closed', 'left', 'agent_left', 'requeued', 'transferred', 'unassigned'].includes(e.change))
+      runner.runSoon(ASSIGN_TASK, 0);
+  });
+  ctx.bus.on('presence.changed', () => runner.runSoon(ASSIGN_TASK, 0));
   runner.every({
     name: 'presence.heartbeat',
     everyMs: services.presence.beatEveryMs,

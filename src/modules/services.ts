@@ -41,6 +41,10 @@ import { AttachmentService } from './attachments/attachment.service.js';
 import type { AttachmentStorage } from './attachments/attachment.storage.js';
 import { LocalDiskStorage } from './attachments/local-disk.storage.js';
 import { join } from 'node:path';
+import { TeamService } from './routing/team.service.js';
+import { AssignmentService } from './routing/assignment.service.js';
+import { teamsOfConversations } from './routing/routing.repository.js';
+import { ContactService } from './contacts/contact.service.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -110,6 +114,12 @@ export interface Services {
   /** Call `storage.initialise()` at start; the janitor sweeps unsent uploads and orphaned files. */
   storage: AttachmentStorage;
   attachments: AttachmentService;
+  /** Teams, agents' availability and capacity, which queues each staff member sees. */
+  teams: TeamService;
+  /** Automatic assignment, passing unanswered assignments on, transfers. */
+  assignment: AssignmentService;
+  /** The desk's contact panel: who a conversation is with, their past conversations, staff notes about them. */
+  contacts: ContactService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -152,7 +162,14 @@ export function createServices(deps: ServiceDeps): Services {
         : [],
   });
   const presence = new PresenceService({ redis, keyPrefix: config.redis?.keyPrefix ?? 'sc', bus, logger });
-  schedule.setAgentsOnlineProvider(() => presence.agentsOnline());
+  const teams = new TeamService({ db, bus, clock, audit, presence });
+  // Agents online = desks open on any instance, less the staff who set themselves away.
+  schedule.setAgentsOnlineProvider(() => teams.agentsOnline());
+  const assignment = new AssignmentService({ db, clock, logger, conversations, presence, settings });
+  conversations.hooks.started.push(assignment.onStarted);
+  conversations.hooks.beforeJoin.push(assignment.beforeJoin);
+  const contacts = new ContactService({ db, bus, clock, logger, keys, audit, conversations });
+  conversations.hooks.started.push(contacts.onStarted);
   const resume = new ResumeService({ db, bus, clock, sessions });
   const replyMail = new ReplyMailService({
     config,
@@ -194,7 +211,11 @@ export function createServices(deps: ServiceDeps): Services {
       ? conversations.eraseCustomer(uow, user.id)
       : conversations.removeAgentEverywhere(uow, user),
   );
-  const desk = new DeskService({ db, bus, clock, conversations });
+  // A deleted customer's contact notes go too (their key shredded), in the same transaction.
+  users.hooks.userDeleting.push((uow, user) =>
+    user.role === 'customer' ? contacts.eraseContact(uow, `customer:${user.id}`) : Promise.resolve(),
+  );
+  const desk = new DeskService({ db, bus, clock, conversations, teamsOf: (ids) => teamsOfConversations(db, ids) });
   const canned = new CannedReplyService({ db, clock, audit });
   const topics = new TopicService({ db, clock, audit });
   const overview = new OverviewService({
@@ -234,5 +255,8 @@ export function createServices(deps: ServiceDeps): Services {
     retention,
     storage,
     attachments,
+    teams,
+    assignment,
+    contacts,
   };
 }

@@ -7,7 +7,8 @@ import type { Namespace } from 'socket.io';
 import type { AppContext } from '../core/context.js';
 import type { MessageCreatedPayload } from '../events/domain-events.js';
 import { presentMessage } from '../modules/conversations/conversation.presenter.js';
-import { ALL_STAFF, publicRoom, staffRoom, userRoom, visitorRoom } from './rooms.js';
+import { emitQueue, pushQueueOnTeamChanges } from './queue-push.js';
+import { publicRoom, staffRoom, userRoom, visitorRoom } from './rooms.js';
 import type { SendOrigins } from './send-origins.js';
 
 /** The queue and the visitors' positions change together: bursts are pushed once per this interval. */
@@ -54,7 +55,7 @@ export function startFanOut(ctx: AppContext, visitors: Namespace, staff: Namespa
           ctx.services.desk.queueSnapshot(),
           ctx.services.desk.queuePositions(),
         ]);
-        staff.to(ALL_STAFF).emit('queue:updated', snapshot);
+        await emitQueue(ctx, staff, snapshot);
         for (const [conversationId, position] of positions) {
           visitors
             .to(publicRoom(conversationId))
@@ -108,6 +109,7 @@ export function startFanOut(ctx: AppContext, visitors: Namespace, staff: Namespa
       visitors.emit('resync', {});
       staff.emit('resync', {});
     }),
+    pushQueueOnTeamChanges(ctx, staff),
   ];
 
   return () => {

@@ -4,6 +4,7 @@ import type { AppContext } from '../core/context.js';
 import type { StaffPrincipal } from '../modules/identity/principal.js';
 import { staffSocketSendSchema, syncRequestSchema } from '../shared/conversations.js';
 import { readSchema, staffTypingSchema } from '../shared/desk.js';
+import { emitQueue } from './queue-push.js';
 import { ALL_STAFF, staffRoom } from './rooms.js';
 import type { SendOrigins } from './send-origins.js';
 import { bindHandlers, TypingGate, type HandlerTable } from './socket-events.js';
@@ -94,7 +95,8 @@ export function registerStaffHandlers(ctx: AppContext, staff: Namespace, origins
       for (const id of await ctx.services.conversations.openConversationIdsOf(principal)) {
         void socket.join(staffRoom(id));
       }
-      socket.emit('queue:updated', await ctx.services.desk.queueSnapshot());
+      // The queues this staff member sees (routing: team members see their teams' queues first).
+      await emitQueue(ctx, staff, await ctx.services.desk.queueSnapshot(), socket);
     })().catch((err: unknown) =>
       ctx.logger.warn({ err: { message: (err as Error).message } }, 'could not join agent rooms'),
     );

@@ -91,6 +91,8 @@ export function createStatusPublisher(ctx: AppContext, ns: Namespace): StatusPub
   const unsubscribe = schedule.onChanged(() => void check(true));
   // Agents came or went (on any instance): pushed when the status differs ("all agents are away" or not).
   const offPresence = ctx.bus.on('presence.changed', () => void check());
+  // An agent set themselves away (or back): they stop (or start) counting as an agent online.
+  const offAgent = ctx.bus.on('agent.changed', () => void check());
 
   return {
     start() {
@@ -102,6 +104,7 @@ export function createStatusPublisher(ctx: AppContext, ns: Namespace): StatusPub
       closed = true;
       unsubscribe();
       offPresence();
+      offAgent();
       if (timer) clearTimeout(timer);
     },
   };

@@ -82,6 +82,12 @@ export const startConversationSchema = z.strictObject({
   text: firstMessageSchema,
   clientMsgId: clientMsgIdSchema.optional(),
   email: emailSchema.optional(),
+  /** The page the start form was on (an http(s) URL; shown to staff in the contact panel). */
+  pageUrl: z
+    .string()
+    .max(2048)
+    .refine((v) => /^https?:\/\/[^\s]+$/i.test(v) && URL.canParse(v), 'must be an http(s) address')
+    .optional(),
 });
 
 /**

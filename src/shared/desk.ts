@@ -9,6 +9,8 @@ export interface QueueItem {
   /** The first words of the first message (decrypted for staff only). */
   firstWords: string;
   isCustomer: boolean;
+  /** The team whose queue it waits in (routed by its topic, or transferred); null: the general queue. */
+  team: { id: string; name: string } | null;
 }
 
 export interface DeskCounters {

@@ -31,6 +31,10 @@ export const ERROR_CATALOGUE = {
   conversation_closed: { status: 409, message: 'This conversation is closed.' },
   duplicate_client_id: { status: 409, message: 'A different message was already sent with this client id.' },
   not_a_participant: { status: 403, message: 'Join the conversation before writing in it.' },
+  not_in_team: {
+    status: 403,
+    message: 'This conversation waits in another team’s queue: one of its members or an admin can pick it up.',
+  },
   last_admin: { status: 409, message: 'The last active admin cannot be removed or deactivated.' },
   mail_not_configured: { status: 409, message: 'E-mail is not set up on this server; please ask an administrator.' },
   attachment_in_use: { status: 409, message: 'This file is already attached to another message.' },

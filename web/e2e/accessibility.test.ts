@@ -9,6 +9,7 @@ import {
   registerCustomer,
   staffClient,
   visitorWithConversation,
+  type StaffAccount,
 } from '../../test/harness/factories.js';
 import { startTestApp, type TestApp } from '../../test/harness/test-app.js';
 
@@ -21,12 +22,17 @@ describe.skipIf(!chromiumAvailable())(
     let browser: Browser;
     let conversationId: string;
     let customer: { username: string };
-    let admin: { username: string };
+    let admin: StaffAccount;
     beforeAll(async () => {
       t = await startTestApp('sqlite', { env: { AGENT_TITLE: 'Course Assistant' } });
       browser = await launchBrowser();
       admin = await createStaff(t, 'admin', { firstName: 'Ada', lastName: 'Lovelace' });
-      const agent = await staffClient(t, await createStaff(t, 'agent', { firstName: 'Alex', lastName: 'Helper' }));
+      const agentAccount = await createStaff(t, 'agent', { firstName: 'Alex', lastName: 'Helper' });
+      const agent = await staffClient(t, agentAccount);
+      // Routing and contacts: a team (Admin → Teams) and a note in the desk's contact panel.
+      const adminHttp = await staffClient(t, admin);
+      const team = await adminHttp.post('/api/admin/teams', { name: 'Billing', mode: 'auto' });
+      await adminHttp.put(`/api/admin/teams/${team.body.id}/members`, { userIds: [agentAccount.user.id] });
       const v = await visitorWithConversation(t, 'My upload fails with an error about file size.');
       conversationId = v.conversationId;
       await agent.post(`/api/staff/conversations/${conversationId}/join`);
@@ -39,6 +45,8 @@ describe.skipIf(!chromiumAvailable())(
         text: 'checking policy',
         note: true,
       });
+      const contact = (await agent.get(`/api/staff/conversations/${conversationId}/contact`)).body.contact.key;
+      await agent.post(`/api/staff/contacts/${encodeURIComponent(contact)}/notes`, { text: 'Prefers e-mail.' });
       customer = await registerCustomer(t, t.client(), { displayName: 'Casey Customer' });
     });
     afterAll(async () => {
@@ -112,12 +120,17 @@ describe.skipIf(!chromiumAvailable())(
         await page.getByRole('button', { name: 'All active' }).click();
         await page.getByRole('button', { name: /Vera Visitor/ }).click();
         await expect.poll(() => page.locator('.sc-msg-note').count()).toBe(1);
+        await expect.poll(() => page.getByText('Prefers e-mail.').count()).toBe(1);
         await check(page, 'desk-conversation', width);
+        await page.getByRole('button', { name: 'Transfer' }).click();
+        await check(page, 'desk-transfer', width);
+        await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
         for (const [name, path] of [
           ['admin-overview', '/staff/admin/overview'],
           ['admin-users', '/staff/admin/users'],
           ['admin-canned', '/staff/admin/canned'],
           ['admin-topics', '/staff/admin/topics'],
+          ['admin-teams', '/staff/admin/teams'],
           ['admin-logs', '/staff/admin/logs'],
           ['admin-audit', '/staff/admin/audit'],
           ['admin-settings', '/staff/admin/settings'],

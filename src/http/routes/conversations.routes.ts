@@ -5,6 +5,7 @@ import {
   staffSendMessageSchema,
   startConversationSchema,
 } from '../../shared/conversations.js';
+import { requestMeta } from '../auth/authenticate.js';
 import { requirePublicPrincipal, requireStaff } from '../auth/guards.js';
 import { attachmentViewSchema } from './attachments.routes.js';
 import { httpRateLimits } from '../rate-limits.js';
@@ -103,7 +104,8 @@ export const conversationRoutes: RouteModule = {
       },
       async (request, reply) => {
         const principal = await requirePublicPrincipal(ctx, request, reply);
-        return reply.status(201).send(await svc.start(principal, request.body));
+        const userAgent = requestMeta(request).userAgent;
+        return reply.status(201).send(await svc.start(principal, { ...request.body, userAgent }));
       },
     );
 
@@ -112,10 +114,15 @@ export const conversationRoutes: RouteModule = {
       {
         schema: {
           tags,
-          summary: 'My conversations, newest first, with their last message (search: topic or message text)',
+          summary:
+            'My conversations, newest first, with the question each started with and its last message (search: topic or message text)',
           querystring: z.strictObject({ search: z.string().trim().max(200).optional() }),
           response: {
-            200: z.object({ conversations: z.array(conversationView.extend({ lastMessage: messageView.nullable() })) }),
+            200: z.object({
+              conversations: z.array(
+                conversationView.extend({ firstMessage: messageView.nullable(), lastMessage: messageView.nullable() }),
+              ),
+            }),
           },
         },
       },

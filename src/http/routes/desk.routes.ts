@@ -4,6 +4,7 @@ import { messageLogQuerySchema } from '../../modules/message-logs/message-log.se
 import { topicInputSchema } from '../../modules/topics/topic.service.js';
 import { requestMeta } from '../auth/authenticate.js';
 import { requireAdmin, requireStaff } from '../auth/guards.js';
+import { visibleQueue } from '../../modules/routing/team.service.js';
 import type { RouteModule } from './route-module.js';
 
 const idParams = z.object({ id: z.string().min(1).max(64) });
@@ -26,11 +27,22 @@ export const deskRoutes: RouteModule = {
 
     app.get(
       '/api/staff/queue',
-      { schema: { tags, summary: 'Waiting conversations, longest waiting first, with counters' } },
+      {
+        schema: {
+          tags,
+          summary:
+            'Waiting conversations I may pick (my teams first, then the general queue; admins: all), longest waiting first',
+        },
+      },
       async (request, reply) => {
         const staff = await requireStaff(ctx, request, reply);
-        const [snapshot, counters] = await Promise.all([desk.queueSnapshot(), desk.counters(staff)]);
-        return { queue: snapshot.queue, counters };
+        const [snapshot, counters, visibility] = await Promise.all([
+          desk.queueSnapshot(),
+          desk.counters(staff),
+          ctx.services.teams.visibilityOf(staff),
+        ]);
+        const mine = visibleQueue(snapshot, visibility);
+        return { queue: mine.queue, counters: { ...counters, waiting: mine.counters.waiting } };
       },
     );
 

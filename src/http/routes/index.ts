@@ -10,6 +10,8 @@ import { publicAuthRoutes } from './public-auth.routes.js';
 import { settingsRoutes } from './settings.routes.js';
 import { staffAuthRoutes } from './staff-auth.routes.js';
 import { statusRoutes } from './status.routes.js';
+import { routingRoutes } from './routing.routes.js';
+import { contactRoutes } from './contacts.routes.js';
 
 /** Every route file, one per resource. Order does not matter. */
 export const routeModules: readonly RouteModule[] = [
@@ -27,4 +29,6 @@ export const routeModules: readonly RouteModule[] = [
   continuityRoutes,
   attachmentRoutes,
   staffAttachmentRoutes,
+  routingRoutes,
+  contactRoutes,
 ];

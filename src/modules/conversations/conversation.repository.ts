@@ -241,6 +241,17 @@ export function lastPublicMessages(
     .execute();
 }
 
+/** The first message visitors may see, per conversation: the question it started with (history rows). */
+export function firstPublicMessages(db: Q, conversationIds: string[]): Promise<MessageRow[]> {
+  if (conversationIds.length === 0) return Promise.resolve([]);
+  return db
+    .selectFrom('messages')
+    .selectAll()
+    .where('conversationId', 'in', conversationIds)
+    .where('publicSeq', '=', 1)
+    .execute();
+}
+
 /**
  * The highest public sequence any agent of the conversation has read: the largest public_seq among messages at or
  * below the agents' furthest read position (so a note's number never shows through).

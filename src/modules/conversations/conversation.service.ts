@@ -24,6 +24,7 @@ import {
   deleteConversationRow,
   deleteParticipant,
   findConversation,
+  firstPublicMessages,
   findOpenConversationOf,
   findParticipant,
   findTopic,
@@ -80,6 +81,20 @@ export interface StartInput {
   text: string;
   clientMsgId?: string;
   email?: string;
+  /** The page the start form was on (informational; shown to staff in the contact panel). */
+  pageUrl?: string;
+  /** The request's User-Agent header (parsed for the contact panel; never shown raw to visitors). */
+  userAgent?: string | null;
+}
+
+/**
+ * Hooks other modules add (services.ts), run inside the lifecycle change's own transaction: routing records the
+ * topic's team and queues an automatic assignment, contacts record where the conversation started, and routing
+ * refuses to let an agent pick a waiting conversation from another team's queue. Queries only (no other I/O).
+ */
+export interface ConversationHooks {
+  started: ((uow: UnitOfWork, conversation: ConversationRow, input: StartInput) => Promise<void>)[];
+  beforeJoin: ((uow: UnitOfWork, conversation: ConversationRow, staff: StaffPrincipal) => Promise<void>)[];
 }
 
 /** Associated data binding a message ciphertext to its row: swapping two bodies makes both fail to decrypt. */
@@ -95,6 +110,8 @@ const OPEN: readonly ConversationRow['status'][] = ['waiting', 'active'];
  * append in the lifecycle change's own transaction).
  */
 export class ConversationService {
+  readonly hooks: ConversationHooks = { started: [], beforeJoin: [] };
+
   constructor(private readonly deps: ConversationServiceDeps) {}
 
   // Reading
@@ -226,29 +243,43 @@ export class ConversationService {
     }
   }
 
-  /** A visitor's or customer's conversations, newest first, each with its last visible message. */
+  /**
+   * A visitor's or customer's conversations, newest first, each with the question it started with (`firstMessage`,
+   * what a history row shows) and its last visible message.
+   */
   async listMine(
     principal: PublicPrincipal,
     options: { limit?: number; search?: string } = {},
-  ): Promise<(ConversationView & { lastMessage: MessageView | null })[]> {
+  ): Promise<(ConversationView & { firstMessage: MessageView | null; lastMessage: MessageView | null })[]> {
     const owner = principal.kind === 'customer' ? { customerId: principal.userId } : { visitorId: principal.visitorId };
     let rows = (await listOwnedConversations(this.deps.db, owner, options.limit ?? 50)).filter((r) =>
       this.ownsConversation(principal, r),
     );
     if (options.search) rows = await this.matching(rows, options.search, { side: 'public', principal });
     const viewer: Viewer = { side: 'public', principal };
-    const [participants, lasts] = await Promise.all([
+    const [participants, lasts, firsts] = await Promise.all([
       listParticipants(
         this.deps.db,
         rows.map((r) => r.id),
       ),
       lastPublicMessages(this.deps.db, rows),
+      firstPublicMessages(
+        this.deps.db,
+        rows.map((r) => r.id),
+      ),
     ]);
     const lastBy = new Map(lasts.map((m) => [m.conversationId, m]));
+    const firstBy = new Map(firsts.map((m) => [m.conversationId, m]));
     const out = [];
     for (const row of rows) {
       const last = lastBy.get(row.id);
+      const first = firstBy.get(row.id);
       const lastMessage = last ? ((await this.decryptAll([last], viewer))[0] ?? null) : null;
+      const firstMessage = first
+        ? first.id === last?.id
+          ? lastMessage
+          : ((await this.decryptAll([first], viewer))[0] ?? null)
+        : null;
       out.push({
         ...presentConversation(
           row,
@@ -256,6 +287,7 @@ export class ConversationService {
           'public',
           this.agentTitle(),
         ),
+        firstMessage,
         lastMessage,
       });
     }
@@ -378,6 +410,7 @@ export class ConversationService {
           // Started while closed: the offline line commits with the conversation (encrypted with the cached key).
           ...(offline ? [await this.systemLine(conversation.id, offline.message)] : []),
         ]);
+        for (const hook of this.hooks.started) await hook(uow, conversation, input);
         this.emitChange(uow, conversation, 'created');
         return rows;
       })) as [MessageRow];
@@ -562,9 +595,10 @@ export class ConversationService {
 
   /**
    * Runs `fn` on the locked conversation row inside one transaction; `lines` are system messages appended in the
-   * same transaction. Encryption happens before the transaction opens.
+   * same transaction. Encryption happens before the transaction opens. Also the primitive of lifecycle changes
+   * decided elsewhere (routing: automatic assignment, transfer): `fn` may throw to roll everything back.
    */
-  private async change(
+  async change(
     id: string,
     lines: string[],
     fn: (
@@ -615,6 +649,7 @@ export class ConversationService {
     await this.requireReadable(staff, id);
     const c = await this.change(id, [`${staff.displayName} joined the chat`], async (uow, c) => {
       if (!OPEN.includes(c.status)) throw new AppError('conversation_closed');
+      for (const hook of this.hooks.beforeJoin) await hook(uow, c, staff);
       const added = await insertParticipantIfAbsent(uow.trx, {
         conversationId: c.id,
         userId: staff.userId,

@@ -30,7 +30,16 @@ const FIRST_WORDS = 140;
  * unread counts, the visitors' queue positions, and read positions on both sides.
  */
 export class DeskService {
-  constructor(private readonly deps: { db: Db; bus: EventBus; clock: Clock; conversations: ConversationService }) {}
+  constructor(
+    private readonly deps: {
+      db: Db;
+      bus: EventBus;
+      clock: Clock;
+      conversations: ConversationService;
+      /** Routing: the team each conversation waits for (queue items show it; desks filter by it). */
+      teamsOf?: (conversationIds: string[]) => Promise<Map<string, { id: string; name: string }>>;
+    },
+  ) {}
 
   /**
    * Someone is typing (or stopped): announced on the bus, never stored. Typing needs the same permission as
@@ -42,14 +51,15 @@ export class DeskService {
     conversationId: string,
     change: { isTyping: boolean; note?: boolean },
   ): Promise<void> {
-    await this.deps.conversations.requireWritable(principal, conversationId);
+    const conversation = await this.deps.conversations.requireWritable(principal, conversationId);
+    // The desk says who types: an agent by name, the owner by the name they go by in this conversation.
     const who =
       principal.kind === 'staff'
         ? { type: 'staff' as const, id: principal.userId, name: principal.displayName }
         : {
             type: principal.kind,
             id: principal.kind === 'customer' ? principal.userId : principal.visitorId,
-            name: '',
+            name: conversation.displayName,
           };
     this.deps.bus.publish(
       domainEvent('typing.changed', {
@@ -93,6 +103,7 @@ export class DeskService {
         )
       ).map((m) => [m.conversationId, m]),
     );
+    const teams = (await this.deps.teamsOf?.(rows.map((r) => r.id))) ?? new Map<string, { id: string; name: string }>();
     const queue: QueueItem[] = [];
     for (const row of rows) {
       const first = firsts.get(row.id);
@@ -104,6 +115,7 @@ export class DeskService {
         waitingSince: new Date(row.waitingSince ?? row.createdAt).toISOString(),
         firstWords: text === null ? '' : text.length > FIRST_WORDS ? `${text.slice(0, FIRST_WORDS)}…` : text,
         isCustomer: row.customerId !== null,
+        team: teams.get(row.id) ?? null,
       });
     }
     return { queue, counters };

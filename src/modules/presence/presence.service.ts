@@ -53,7 +53,7 @@ export class PresenceService {
   private localStaff = 0;
   /** The Redis mirror may be missing members (a write failed, or it never was written). */
   private dirty = true;
-  private cached: { value: number; at: number } | undefined;
+  private cached: { value: number; ids: ReadonlySet<string>; at: number } | undefined;
   private lastAnnounced: number | undefined;
   private recountTimer: NodeJS.Timeout | undefined;
   private started = false;
@@ -121,21 +121,35 @@ export class PresenceService {
 
   /** Distinct staff users with at least one connected `/staff` socket on any live instance. */
   async agentsOnline(): Promise<number> {
+    if (!this.deps.redis) return this.localStaff;
+    return (await this.connectedStaff()).size;
+  }
+
+  /**
+   * The ids of staff users with at least one connected `/staff` socket on any live instance (routing: only agents
+   * with a desk open get conversations). Cached like the count.
+   */
+  async connectedStaff(): Promise<ReadonlySet<string>> {
+    const local = () => {
+      const ids = new Set<string>();
+      for (const member of this.local.keys()) if (member.startsWith(STAFF)) ids.add(member.slice(STAFF.length));
+      return ids;
+    };
     const redis = this.deps.redis;
-    if (!redis) return this.localStaff;
+    if (!redis) return local();
     const now = Date.now();
-    if (this.cached && now - this.cached.at < this.cacheMs) return this.cached.value;
+    if (this.cached && now - this.cached.at < this.cacheMs) return this.cached.ids;
     try {
       const ids = await this.liveInstances();
       const members = ids.length === 0 ? [] : await redis.sunion(...ids.map((id) => this.key(id, 'staff')));
       // Our own sockets count even if our mirror is behind (a write failed a moment ago).
       const all = new Set(members);
-      for (const member of this.local.keys()) if (member.startsWith(STAFF)) all.add(member.slice(STAFF.length));
-      this.cached = { value: all.size, at: now };
-      return all.size;
+      for (const id of local()) all.add(id);
+      this.cached = { value: all.size, ids: all, at: now };
+      return all;
     } catch (err) {
       this.warn(err, 'presence count failed; counting this instance only');
-      return this.localStaff;
+      return local();
     }
   }
 

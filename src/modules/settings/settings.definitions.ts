@@ -51,6 +51,21 @@ export const SETTING_DEFINITIONS = {
     default: null as number | null,
     public: false,
   },
+  'routing.reassignAfterSeconds': {
+    // An automatically assigned (or transferred) conversation whose agent has not answered after this many seconds
+    // goes to the next available agent, and that agent is set away; null never passes one on.
+    schema: z.preprocess(
+      (v) => (v === '' ? null : v),
+      z
+        .number({ error: 'must be a whole number of seconds, or empty to never pass a chat on' })
+        .int('must be a whole number of seconds')
+        .min(30, 'must be at least 30 seconds')
+        .max(86_400, 'must be at most 86400 seconds (a day)')
+        .nullable(),
+    ),
+    default: 120 as number | null,
+    public: false,
+  },
   'conversations.emailRequiredWhileClosed': {
     // While support is closed, the start form requires an e-mail address, so the answer can reach the visitor.
     schema: z.boolean(),

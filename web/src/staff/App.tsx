@@ -12,6 +12,7 @@ import { UsersPage } from './pages/admin/UsersPage.js';
 import { CannedRepliesPage } from './pages/admin/CannedRepliesPage.js';
 import { MessageLogsPage } from './pages/admin/MessageLogsPage.js';
 import { TopicsPage } from './pages/admin/TopicsPage.js';
+import { TeamsPage } from './pages/admin/TeamsPage.js';
 import { OverviewPage } from './pages/admin/OverviewPage.js';
 import { resetStaffSocket } from './desk/staff-socket.js';
 import { StaffForgotPasswordPage, StaffResetPasswordPage, StaffSignInPage } from './pages/StaffAuthPages.js';
@@ -58,6 +59,7 @@ export const ADMIN_PAGES: { href: string; label: string }[] = [
   { href: '/admin/users', label: 'Users' },
   { href: '/admin/canned', label: 'Canned replies' },
   { href: '/admin/topics', label: 'Topics' },
+  { href: '/admin/teams', label: 'Teams' },
   { href: '/admin/logs', label: 'Message logs' },
   { href: '/admin/hours', label: 'Hours' },
   { href: '/admin/audit', label: 'Audit log' },
@@ -175,6 +177,11 @@ export function App() {
             <Route path="/admin/topics">
               <Protected admin>
                 <TopicsPage />
+              </Protected>
+            </Route>
+            <Route path="/admin/teams">
+              <Protected admin>
+                <TeamsPage />
               </Protected>
             </Route>
             <Route path="/admin/logs">

@@ -4,7 +4,7 @@ import type { ConversationView, MessageView } from '../../../../src/shared/conve
 import { api } from '../../shared/api.js';
 import { useSession } from '../session.js';
 
-type Row = ConversationView & { lastMessage: MessageView | null };
+type Row = ConversationView & { firstMessage: MessageView | null; lastMessage: MessageView | null };
 
 /** A customer's conversations on any device: newest first, with the last message. */
 export function HistoryPage() {
@@ -61,7 +61,8 @@ export function HistoryPage() {
             <Link href={`/c/${r.id}`} className="d-flex gap-3 text-decoration-none text-body">
               <div className="me-auto">
                 <div className="fw-semibold">{r.topic ?? 'Conversation'}</div>
-                <div className="small text-body-secondary text-truncate">{r.lastMessage?.text ?? ''}</div>
+                {/* The question it started with: the last line is often "… closed the chat". */}
+                <div className="small text-body-secondary text-truncate">{r.firstMessage?.text ?? ''}</div>
               </div>
               <div className="text-end small">
                 <div>{new Date(r.lastMessageAt).toLocaleDateString()}</div>

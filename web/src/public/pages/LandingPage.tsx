@@ -147,6 +147,8 @@ function StartForm(props: {
         ...(email.trim() ? { email: email.trim() } : {}),
         text,
         clientMsgId: crypto.randomUUID(),
+        // The page the form is on: agents see it in the contact panel (the future widget: the embedding page).
+        pageUrl: window.location.href,
       });
       drafts.save('start', '');
       startFiles.put(

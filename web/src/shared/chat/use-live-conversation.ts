@@ -182,7 +182,8 @@ export function useLiveConversation<C extends ConversationView = ConversationVie
     const onTyping = (frame: TypingFrame) => {
       if (frame.conversationId !== conversationId || frame.who.id === options.selfId) return;
       const key = `${frame.who.type}:${frame.who.id}`;
-      const name = frame.who.type === 'staff' ? frame.who.name : 'Visitor';
+      // The server names who types (an agent, or the visitor by the name they gave).
+      const name = frame.who.name || (frame.who.type === 'staff' ? 'An agent' : 'The visitor');
       clearTimeout(typingTimers.get(key));
       setState((s) => ({
         ...s,

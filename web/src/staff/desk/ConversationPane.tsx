@@ -12,6 +12,7 @@ import { useLiveConversation } from '../../shared/chat/use-live-conversation.js'
 import { ConfirmDialog } from '../../shared/ui/ConfirmDialog.js';
 import { DeskComposer } from './DeskComposer.js';
 import { staffSocket } from './staff-socket.js';
+import { TransferDialog } from './RoutingControls.js';
 
 const STATUS = {
   waiting: ['Waiting', 'text-bg-warning'],
@@ -27,13 +28,25 @@ export function ConversationPane(props: {
   canned: CannedReplyView[];
   agentTitle: string;
   visible: boolean;
+  /** Tells the desk what this tab is (its name for the tab bar, its status: a closed chat leaves the bar). */
+  onState?: (id: string, state: { name: string; status: string; closedBy: string | null }) => void;
 }) {
   const c = useLiveConversation<StaffConversationView>(staffSocket, props.id, {
     outboxScope: 'staff',
     selfId: props.me.id,
   });
   const [confirmClose, setConfirmClose] = useState(false);
+  const [transferring, setTransferring] = useState(false);
   const conversation = c.conversation;
+  const { onState } = props;
+  useEffect(() => {
+    if (conversation)
+      onState?.(props.id, {
+        name: conversation.displayName,
+        status: conversation.status,
+        closedBy: conversation.closedBy,
+      });
+  }, [conversation, onState, props.id]);
   const joined = conversation?.agents.some((a) => a.userId === props.me.id) ?? false;
   const open = conversation?.status === 'waiting' || conversation?.status === 'active';
   const limits = useAttachmentLimits();
@@ -88,6 +101,11 @@ export function ConversationPane(props: {
           </button>
         )}
         {open && (joined || props.me.role === 'admin') && (
+          <button type="button" className="btn btn-sm btn-outline-secondary" onClick={() => setTransferring(true)}>
+            Transfer
+          </button>
+        )}
+        {open && (joined || props.me.role === 'admin') && (
           <button type="button" className="btn btn-sm btn-outline-danger" onClick={() => setConfirmClose(true)}>
             Close
           </button>
@@ -137,6 +155,13 @@ export function ConversationPane(props: {
       ) : open ? (
         <div className="p-3 border-top text-body-secondary small">Join the conversation to reply or add notes.</div>
       ) : null}
+      <TransferDialog
+        open={transferring}
+        conversationId={props.id}
+        selfId={props.me.id}
+        onClose={() => setTransferring(false)}
+        onDone={() => setTransferring(false)}
+      />
       <ConfirmDialog
         open={confirmClose}
         title="Close this conversation?"

@@ -1,6 +1,6 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { CannedReplyView } from '../../../../src/shared/canned.js';
-import type { MessageView } from '../../../../src/shared/conversations.js';
+import type { MessageView, StaffConversationView } from '../../../../src/shared/conversations.js';
 import type { DeskConversationItem, QueueItem } from '../../../../src/shared/desk.js';
 import { api } from '../../shared/api.js';
 import { useBranding } from '../../shared/use-branding.js';
@@ -9,8 +9,21 @@ import { ConversationPane } from './ConversationPane.js';
 import { askDesktopPermission, chime, desktopNotify, loadPrefs, savePrefs, type AlertPrefs } from './notifications.js';
 import { staffSocket } from './staff-socket.js';
 import { useDesk } from './use-desk.js';
+import { ContactPanel } from './ContactPanel.js';
+import { AvailabilitySwitch } from './RoutingControls.js';
+import { deskTitle, setWaitingFavicon } from './tab-badge.js';
 
 const TABS_KEY = 'sc-desk-tabs';
+/** Tab labels survive a reload even for conversations no list knows any more. */
+const TAB_NAMES_KEY = 'sc-desk-tab-names';
+
+function loadJson<T>(key: string, fallback: T): T {
+  try {
+    return (JSON.parse(localStorage.getItem(key) ?? 'null') as T | null) ?? fallback;
+  } catch {
+    return fallback;
+  }
+}
 
 function waited(since: string, now: number): string {
   const minutes = Math.max(0, Math.floor((now - Date.parse(since)) / 60_000));
@@ -26,16 +39,14 @@ export function DeskPage() {
   const [prefs, setPrefs] = useState<AlertPrefs>(loadPrefs);
   const desk = useDesk(prefs);
   const [canned, setCanned] = useState<CannedReplyView[]>([]);
-  const [tabs, setTabs] = useState<string[]>(() => {
-    try {
-      return JSON.parse(localStorage.getItem(TABS_KEY) ?? '[]') as string[];
-    } catch {
-      return [];
-    }
-  });
+  const [tabs, setTabs] = useState<string[]>(() => loadJson<string[]>(TABS_KEY, []));
   const [activeTab, setActiveTab] = useState<string | undefined>(tabs[0]);
   const [unread, setUnread] = useState<Record<string, number>>({});
-  const [names, setNames] = useState<Record<string, string>>({});
+  const [names, setNames] = useState<Record<string, string>>(() => loadJson(TAB_NAMES_KEY, {}));
+  /** Said once when a chat closes and leaves the tab bar (by anyone, or found closed after a reload). */
+  const [notice, setNotice] = useState<string>();
+  /** Bumped when a conversation's routing changes, so its contact panel reloads. */
+  const [panelVersion, setPanelVersion] = useState<Record<string, number>>({});
   const [now, setNow] = useState(Date.now());
   const [view, setView] = useState<'mine' | 'active'>('mine');
 
@@ -48,6 +59,10 @@ export function DeskPage() {
     return () => clearInterval(timer);
   }, []);
   useEffect(() => localStorage.setItem(TABS_KEY, JSON.stringify(tabs)), [tabs]);
+  useEffect(() => {
+    // Only the open tabs' names are kept.
+    localStorage.setItem(TAB_NAMES_KEY, JSON.stringify(Object.fromEntries(tabs.map((id) => [id, names[id] ?? '']))));
+  }, [tabs, names]);
   useEffect(() => savePrefs(prefs), [prefs]);
 
   // Names for tab labels, from whatever list knows the conversation.
@@ -79,8 +94,9 @@ export function DeskPage() {
 
   const totalUnread = Object.entries(unread).reduce((n, [id, count]) => n + (id === activeTab ? 0 : count), 0);
   useEffect(() => {
-    document.title = `${totalUnread > 0 ? `(${totalUnread}) ` : ''}Desk · ${branding.serviceName}`;
-  }, [totalUnread, branding.serviceName]);
+    document.title = deskTitle(totalUnread, desk.counters.waiting, branding.serviceName);
+    setWaitingFavicon(desk.counters.waiting);
+  }, [totalUnread, desk.counters.waiting, branding.serviceName]);
 
   const open = (id: string) => {
     setTabs((t) => (t.includes(id) ? t : [...t, id]));
@@ -91,6 +107,39 @@ export function DeskPage() {
     setTabs((t) => t.filter((x) => x !== id));
     if (activeTab === id) setActiveTab(tabs.find((x) => x !== id));
   };
+  // A pane reports what its conversation is: its name for the tab, and a closed chat leaves the tab bar.
+  const onTabState = useCallback((id: string, state: { name: string; status: string; closedBy: string | null }) => {
+    setNames((n) => (n[id] === state.name ? n : { ...n, [id]: state.name }));
+    if (state.status !== 'closed') return;
+    setNotice(
+      `Closed${state.closedBy ? ` by ${state.closedBy}` : ''}: the conversation with ${state.name} left the tab bar.`,
+    );
+    setTabs((t) => t.filter((x) => x !== id));
+    setActiveTab((current) => (current === id ? undefined : current));
+  }, []);
+  useEffect(() => {
+    if (activeTab === undefined && tabs.length > 0) setActiveTab(tabs[0]);
+  }, [activeTab, tabs]);
+
+  // Routing gave me a conversation (auto-assignment or a transfer): it opens in a tab, with the new-chat alert.
+  useEffect(() => {
+    const socket = staffSocket();
+    const onUpdated = ({ conversation, change }: { conversation: StaffConversationView; change: string }) => {
+      if (change === 'assigned' || change === 'transferred' || change === 'unassigned')
+        setPanelVersion((v) => ({ ...v, [conversation.id]: (v[conversation.id] ?? 0) + 1 }));
+      if ((change !== 'assigned' && change !== 'transferred') || !me) return;
+      if (!conversation.agents.some((a) => a.userId === me.id)) return;
+      setNames((n) => ({ ...n, [conversation.id]: conversation.displayName }));
+      setTabs((t) => (t.includes(conversation.id) ? t : [...t, conversation.id]));
+      setActiveTab((current) => current ?? conversation.id);
+      if (prefs.soundNewConversation) chime(true);
+      if (prefs.desktop) desktopNotify('A conversation was assigned to you', conversation.displayName);
+    };
+    socket.on('conversation:updated', onUpdated);
+    return () => {
+      socket.off('conversation:updated', onUpdated);
+    };
+  }, [me, prefs]);
   const join = async (item: QueueItem) => {
     const r = (await staffSocket().timeout(10_000).emitWithAck('conversation:join', { conversationId: item.id })) as {
       ok?: boolean;
@@ -103,6 +152,7 @@ export function DeskPage() {
   return (
     <div className="row g-3 sc-desk">
       <aside className="col-12 col-lg-4 col-xl-3" aria-label="Queue and conversations">
+        <AvailabilitySwitch />
         <div className="d-flex gap-2 mb-3" role="status" aria-live="polite">
           <div className="sc-counter flex-fill">
             <div className="sc-counter-value">{desk.counters.waiting}</div>
@@ -139,6 +189,7 @@ export function DeskPage() {
                     <span className="fw-semibold d-block">
                       {q.displayName}
                       {q.isCustomer && <span className="badge text-bg-light border ms-1">customer</span>}
+                      {q.team && <span className="badge text-bg-info ms-1">{q.team.name}</span>}
                     </span>
                     <span className="small text-body-secondary d-block">
                       {q.topic ?? 'No topic'} · waiting {waited(q.waitingSince, now)}
@@ -250,6 +301,14 @@ export function DeskPage() {
         </section>
       </aside>
       <div className="col-12 col-lg-8 col-xl-9">
+        <div role="status" aria-live="polite">
+          {notice && (
+            <div className="alert alert-secondary py-2 d-flex align-items-center">
+              <span className="me-auto">{notice}</span>
+              <button type="button" className="btn-close" aria-label="Dismiss" onClick={() => setNotice(undefined)} />
+            </div>
+          )}
+        </div>
         {tabs.length === 0 ? (
           <div className="sc-empty-desk text-center text-body-secondary">
             <p className="h5">No conversation open</p>
@@ -286,14 +345,24 @@ export function DeskPage() {
             </nav>
             {tabs.map((id) => (
               // Every open tab stays mounted (live, with its draft); only the active one is shown.
-              <div key={id} className={id === activeTab ? '' : 'd-none'}>
-                <ConversationPane
-                  id={id}
-                  me={me}
-                  canned={canned}
-                  agentTitle={branding.agentTitle}
-                  visible={id === activeTab}
-                />
+              <div key={id} className={id === activeTab ? 'row g-3' : 'd-none'}>
+                <div className="col-12 col-xxl-8">
+                  <ConversationPane
+                    id={id}
+                    me={me}
+                    canned={canned}
+                    agentTitle={branding.agentTitle}
+                    visible={id === activeTab}
+                    onState={onTabState}
+                  />
+                </div>
+                <div className="col-12 col-xxl-4">
+                  <ContactPanel
+                    conversationId={id}
+                    visible={id === activeTab}
+                    refreshKey={String(panelVersion[id] ?? 0)}
+                  />
+                </div>
               </div>
             ))}
           </>

@@ -56,6 +56,13 @@ const GROUPS: { title: string; fields: FieldSpec[] }[] = [
         kind: 'boolean',
         hint: 'So the answer can reach them by e-mail when an agent replies later.',
       },
+      {
+        key: 'routing.reassignAfterSeconds',
+        label: 'Pass an assigned chat on if its agent has not answered after (seconds)',
+        kind: 'hours',
+        placeholder: 'Never',
+        hint: 'Auto-assignment teams and transfers: the silent agent is set away and the chat goes to the next one.',
+      },
     ],
   },
   {

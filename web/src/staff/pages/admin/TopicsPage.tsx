@@ -7,11 +7,19 @@ interface Topic {
   label: string;
   position: number;
   isActive: boolean;
+  teamId: string | null;
 }
 
 /** Admin → Topics: the chips visitors pick from on the start form. */
 export function TopicsPage() {
   const [topics, setTopics] = useState<Topic[]>([]);
+  const [teams, setTeams] = useState<{ id: string; name: string }[]>([]);
+  useEffect(() => {
+    api<{ items: { id: string; name: string }[] }>('GET', '/api/staff/teams?pageSize=100').then(
+      (r) => setTeams(r.items),
+      () => undefined,
+    );
+  }, []);
   const [label, setLabel] = useState('');
   const [error, setError] = useState<string>();
   const load = useCallback(
@@ -38,7 +46,8 @@ export function TopicsPage() {
     <div className="col-12 col-lg-8">
       <h1 className="h3">Topics</h1>
       <p className="text-body-secondary">
-        Shown as chips on the start form. Conversations keep the topic they started with.
+        Shown as chips on the start form. Conversations keep the topic they started with, and wait in the queue of the
+        topic’s team (set teams up under Teams).
       </p>
       <FormError error={error} />
       <form
@@ -64,10 +73,35 @@ export function TopicsPage() {
       </form>
       <ul className="list-group shadow-sm">
         {topics.map((t) => (
-          <li key={t.id} className="list-group-item d-flex align-items-center gap-2">
+          <li key={t.id} className="list-group-item d-flex flex-wrap align-items-center gap-2">
             <span className={`me-auto ${t.isActive ? '' : 'text-body-secondary text-decoration-line-through'}`}>
               {t.label}
             </span>
+            <label className="visually-hidden" htmlFor={`topic-team-${t.id}`}>
+              Team for {t.label}
+            </label>
+            <select
+              id={`topic-team-${t.id}`}
+              className="form-select form-select-sm w-auto"
+              value={t.teamId ?? ''}
+              onChange={(e) =>
+                void run(
+                  api('PUT', `/api/admin/topics/${t.id}`, {
+                    label: t.label,
+                    isActive: t.isActive,
+                    position: t.position,
+                    teamId: e.target.value || null,
+                  }),
+                )
+              }
+            >
+              <option value="">General queue</option>
+              {teams.map((team) => (
+                <option key={team.id} value={team.id}>
+                  {team.name}
+                </option>
+              ))}
+            </select>
             <div className="form-check form-switch mb-0">
               <input
                 className="form-check-input"
