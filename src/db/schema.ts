@@ -269,6 +269,32 @@ export interface AttachmentsTable {
   createdAt: number;
 }
 
+/** A site allowed to embed the widget (see migration 2026-12-07T0200-widget). */
+export interface WidgetSitesTable {
+  id: string;
+  name: string;
+  /** JSON array of origins ("https://shop.example"). */
+  origins: string;
+  /** The identity secret, sealed with the site's own data key (`widget-site:<id>`); never plaintext. */
+  secret: Buffer;
+  /** The secret's last four characters (masked display). */
+  secretHint: string;
+  createdAt: number;
+  updatedAt: number;
+  secretRotatedAt: number;
+}
+
+/** A host site's signed-in user, verified by a signed token: one visitor identity per (site, user id). */
+export interface WidgetContactsTable {
+  siteId: string;
+  externalId: string;
+  visitorId: string;
+  email: string | null;
+  name: string | null;
+  createdAt: number;
+  lastSeenAt: number;
+}
+
 export interface Database {
   settings: SettingsTable;
   locks: LocksTable;
@@ -290,6 +316,8 @@ export interface Database {
   conversationMail: ConversationMailTable;
   jobRuns: JobRunsTable;
   attachments: AttachmentsTable;
+  widgetSites: WidgetSitesTable;
+  widgetContacts: WidgetContactsTable;
 }
 
 export type { Generated };

@@ -40,6 +40,7 @@ import { AttachmentService } from './attachments/attachment.service.js';
 import type { AttachmentStorage } from './attachments/attachment.storage.js';
 import { LocalDiskStorage } from './attachments/local-disk.storage.js';
 import { join } from 'node:path';
+import { WidgetService } from './widget/widget.service.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -107,6 +108,8 @@ export interface Services {
   /** Call `storage.initialise()` at start; the janitor sweeps unsent uploads and orphaned files. */
   storage: AttachmentStorage;
   attachments: AttachmentService;
+  /** The embeddable widget: allowed sites, their identity secrets, host-signed identity. */
+  widget: WidgetService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -201,7 +204,9 @@ export function createServices(deps: ServiceDeps): Services {
     audit,
     agentTitle: () => settings.get('branding.agentTitle'),
   });
+  const widget = new WidgetService({ db, bus, clock, logger, keys, audit, sessions, settings, schedule, conversations });
   return {
+    widget,
     settings,
     audit,
     mailer,

@@ -12,6 +12,7 @@ import * as attachments from './2026-11-23T0500-attachments.js';
 import * as desk from './2026-11-23T0600-desk.js';
 import * as offlineContinuity from './2026-11-25T0000-offline-continuity.js';
 import * as appendFunction from './2026-12-07T0000-append-function.js';
+import * as widget from './2026-12-07T0200-widget.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-23T0000-foundation': foundation,
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-23T0600-desk': desk,
   '2026-11-25T0000-offline-continuity': offlineContinuity,
   '2026-12-07T0000-append-function': appendFunction,
+  '2026-12-07T0200-widget': widget,
 };

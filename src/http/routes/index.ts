@@ -18,6 +18,7 @@ import { publicAuthRoutes } from './public-auth.routes.js';
 import { settingsRoutes } from './settings.routes.js';
 import { staffAuthRoutes } from './staff-auth.routes.js';
 import { statusRoutes } from './status.routes.js';
+import { adminWidgetRoutes, widgetRoutes } from './widget.routes.js';
 
 /** Which listener a route belongs to when STAFF_PORT splits the product over two ports. */
 export type Side = 'public' | 'staff';
@@ -52,4 +53,6 @@ export const routeModules: readonly RouteModule[] = [
   continuityRoutes,
   attachmentRoutes,
   staffAttachmentRoutes,
+  widgetRoutes,
+  adminWidgetRoutes,
 ];

@@ -20,6 +20,7 @@ import { uploaderOf, type AttachmentService } from '../attachments/attachment.se
 import {
   agentsReadPublicSeq,
   attachVisitorConversations,
+  handOverVisitorConversations,
   countParticipants,
   deleteConversationRow,
   deleteParticipant,
@@ -657,6 +658,19 @@ export class ConversationService {
     // visitor (both stay readable to the customer); otherwise it becomes the customer's one open conversation.
     const customerHasOpen = (await findOpenConversationOf(uow.trx, `customer:${customer.id}`)) !== undefined;
     const ids = await attachVisitorConversations(uow.trx, visitorId, customer.id, !customerHasOpen);
+    for (const id of ids) {
+      const c = await findConversation(uow.trx, id);
+      if (c) this.emitChange(uow, c, 'attached');
+    }
+  }
+
+  /**
+   * An anonymous widget visitor was identified as a host site's contact: its conversations become the contact's.
+   * Only ever from an anonymous visitor to a verified contact (the caller checks), never the other way round.
+   */
+  async handOverVisitor(uow: UnitOfWork, fromVisitorId: string, toVisitorId: string): Promise<void> {
+    const contactHasOpen = (await findOpenConversationOf(uow.trx, `visitor:${toVisitorId}`)) !== undefined;
+    const ids = await handOverVisitorConversations(uow.trx, fromVisitorId, toVisitorId, !contactHasOpen);
     for (const id of ids) {
       const c = await findConversation(uow.trx, id);
       if (c) this.emitChange(uow, c, 'attached');
