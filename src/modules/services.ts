@@ -204,7 +204,18 @@ export function createServices(deps: ServiceDeps): Services {
     audit,
     agentTitle: () => settings.get('branding.agentTitle'),
   });
-  const widget = new WidgetService({ db, bus, clock, logger, keys, audit, sessions, settings, schedule, conversations });
+  const widget = new WidgetService({
+    db,
+    bus,
+    clock,
+    logger,
+    keys,
+    audit,
+    sessions,
+    settings,
+    schedule,
+    conversations,
+  });
   return {
     widget,
     settings,

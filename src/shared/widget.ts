@@ -106,28 +106,24 @@ export const identifyRequestSchema = z.strictObject({
 export const contactViewSchema = z.object({ name: z.string().nullable(), email: z.string().nullable() });
 export type ContactView = z.infer<typeof contactViewSchema>;
 
-/** White or near-black text, whichever reads better on `hex` (WCAG relative luminance). */
-export function foregroundFor(hex: string): '#ffffff' | '#111111' {
-  const m = /^#([0-9a-f]{6})$/i.exec(hex);
-  if (!m) return '#ffffff';
-  const n = parseInt(m[1]!, 16);
-  const channel = (c: number) => {
-    const s = c / 255;
-    return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
-  };
-  const lum = 0.2126 * channel((n >> 16) & 255) + 0.7152 * channel((n >> 8) & 255) + 0.0722 * channel(n & 255);
-  // Contrast with white: 1.05 / (L + 0.05); with #111: (L + 0.05) / (0.0056 + 0.05). Pick the larger.
-  return 1.05 / (lum + 0.05) >= (lum + 0.05) / 0.0556 ? '#ffffff' : '#111111';
-}
+export { foregroundFor } from './widget-color.js';
 
 /** Messages between the loader (host page) and the frame, over postMessage with an exact target origin. */
 export type HostToFrame =
   | { sc: 'widget'; type: 'identify'; token: string }
+  /** The session the loader keeps for a frame that may not use its own storage (see FrameToHost 'persist'). */
+  | { sc: 'widget'; type: 'restore'; session: string | null }
   | { sc: 'widget'; type: 'reset' }
   | { sc: 'widget'; type: 'visibility'; open: boolean };
 
 export type FrameToHost =
   | { sc: 'widget'; type: 'ready' }
+  /**
+   * The browser denies the frame its own storage (third-party storage blocked): the frame asks the loader to keep
+   * its session token in the host page's storage ('persist') and to hand it back when the frame loads ('restore').
+   */
+  | { sc: 'widget'; type: 'needSession' }
+  | { sc: 'widget'; type: 'persist'; session: string | null }
   | { sc: 'widget'; type: 'state'; unread: number; hasConversation: boolean }
   | { sc: 'widget'; type: 'close' }
   | { sc: 'widget'; type: 'identified'; ok: boolean; code?: string; message?: string }
@@ -144,3 +140,6 @@ export type FrameToHost =
         createdAt: string;
       };
     };
+
+/** A bridge message without its `sc` marker (added by the sender), per member of the union. */
+export type BridgeBody<T> = T extends unknown ? Omit<T, 'sc'> : never;

@@ -87,10 +87,10 @@ describeEachDialect('embeddable widget: sites, configuration, frame, identity', 
       appearance: { title: 'Chat with us', color: '#0d6efd', position: 'right', offlineBehavior: 'form' },
       availability: { state: 'away' },
     });
-    const refused = await (await asked('https://evil.example')).json();
+    const refused = (await (await asked('https://evil.example')).json()) as { allowed: boolean; refusal: string };
     expect(refused.allowed).toBe(false);
     expect(refused.refusal).toContain('https://evil.example is not allowed to embed this chat');
-    expect((await (await asked()).json()).allowed).toBeNull();
+    expect(((await (await asked()).json()) as { allowed: unknown }).allowed).toBeNull();
     const unknown = await fetch(`${t.url}/api/widget/config?site=nope`, { headers: { origin: SHOP } });
     expect(unknown.status).toBe(404);
   });
