@@ -121,7 +121,11 @@ describe.skipIf(!chromiumAvailable())('the embeddable widget on another origin, 
     await p.goto(shop.origin);
     await expect.poll(() => launcher(p).count()).toBe(1);
     // The host's CSS did not reach the launcher: it keeps the configured colour and is displayed.
-    expect(await launcher(p).evaluate('(b) => getComputedStyle(b).backgroundColor')).toBe('rgb(13, 110, 253)');
+    expect(
+      await p.evaluate(
+        "getComputedStyle(document.querySelector('[data-support-central]').shadowRoot.querySelector('.launcher')).backgroundColor",
+      ),
+    ).toBe('rgb(13, 110, 253)');
     expect(await launcher(p).isVisible()).toBe(true);
     await screenshot(p, 'widget-launcher');
     // Lazy: no chat frame until the visitor opens it.
