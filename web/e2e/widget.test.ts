@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signIdentityToken } from '../../src/modules/widget/identity-token.js';
 import { seriousA11yViolations } from '../../test/harness/a11y.js';
 import { chromiumAvailable, launchBrowser, screenshot, watchPageErrors } from '../../test/harness/browser.js';
-import { createStaff, staffClient } from '../../test/harness/factories.js';
+import { createStaff, PASSWORD, staffClient, type StaffAccount } from '../../test/harness/factories.js';
 import type { HttpClient } from '../../test/harness/http-client.js';
 import { connected, socketClient } from '../../test/harness/sockets.js';
 import { startTestApp, type TestApp } from '../../test/harness/test-app.js';
@@ -47,6 +47,7 @@ describe.skipIf(!chromiumAvailable())('the embeddable widget on another origin, 
   let browser: Browser;
   let agent: HttpClient;
   let admin: HttpClient;
+  let adminAccount: StaffAccount;
   let shop: { origin: string; close(): Promise<void> };
   let stranger: { origin: string; close(): Promise<void> };
   let desk: Socket;
@@ -59,7 +60,8 @@ describe.skipIf(!chromiumAvailable())('the embeddable widget on another origin, 
     t = await startTestApp('sqlite', { env: { AGENT_TITLE: 'Course Assistant' } });
     browser = await launchBrowser();
     agent = await staffClient(t, await createStaff(t, 'agent', { firstName: 'Alex', lastName: 'Helper' }));
-    admin = await staffClient(t, await createStaff(t, 'admin', { firstName: 'Ada', lastName: 'Lovelace' }));
+    adminAccount = await createStaff(t, 'admin', { firstName: 'Ada', lastName: 'Lovelace' });
+    admin = await staffClient(t, adminAccount);
     // An agent with the desk open: support is online (the offline behaviours have their own test).
     desk = socketClient(t.url, '/staff', { cookie: agent.cookieHeader() });
     await connected(desk);
@@ -231,6 +233,45 @@ describe.skipIf(!chromiumAvailable())('the embeddable widget on another origin, 
         .count()
         .catch(() => 0),
     ).toBe(0);
+    await context.close();
+  });
+
+  it('Admin → Widget: add a site, copy its snippet, the secret shown once, appearance with a live preview', async () => {
+    const { context, page: p, errors } = await newVisitor(1440);
+    await p.goto(`${t.url}/staff/signin`);
+    await p.getByLabel('E-mail or username').fill(adminAccount.username);
+    await p.getByLabel('Password').fill(PASSWORD);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => p.getByRole('heading', { name: 'Queue' }).count()).toBe(1);
+    await p.goto(`${t.url}/staff/admin/widget`);
+    await p.getByRole('heading', { name: 'Add a site' }).waitFor();
+    await p.getByLabel('Name', { exact: true }).fill('Blog');
+    await p.getByLabel('Origins allowed to embed the chat').fill('https://blog.example/path');
+    await p.getByRole('button', { name: 'Add site' }).click();
+    await expect.poll(() => p.getByText(/must be an origin/).count()).toBe(1);
+    await p.getByLabel('Origins allowed to embed the chat').fill('https://blog.example, https://www.blog.example');
+    await p.getByRole('button', { name: 'Add site' }).click();
+    const shown = await p.getByTestId('widget-secret').textContent();
+    expect(shown).toMatch(/^wsk_/);
+    await expect.poll(() => p.getByRole('heading', { name: 'Blog' }).count()).toBe(1);
+    const snippet = await p.getByLabel('Snippet').last().inputValue();
+    expect(snippet).toMatch(
+      new RegExp(`^<script src="${t.url}/widget.js" data-site="[A-Za-z0-9_-]+" async></script>$`),
+    );
+    // Live preview: the colour typed shows at once, before saving.
+    await p.getByLabel('Colour as hex').fill('#ffc107');
+    await p.getByLabel('Title').fill('Ask the team');
+    expect(await p.locator('.sc-widget-preview-header').textContent()).toBe('Ask the team');
+    expect(await p.locator('.sc-widget-preview').getAttribute('style')).toContain('--sc-preview-color: #ffc107');
+    expect(await seriousA11yViolations(p)).toEqual([]);
+    await screenshot(p, 'widget-admin');
+    await p.getByRole('button', { name: 'I have copied it' }).click();
+    // After a reload the secret is masked only.
+    await p.reload();
+    await p.getByRole('heading', { name: 'Blog' }).waitFor();
+    expect(await p.content()).not.toContain(shown!);
+    // The one failed request is the refused origin above (the browser logs every 4xx).
+    expect(errors.filter((e) => !e.includes('status of 400'))).toEqual([]);
     await context.close();
   });
 
