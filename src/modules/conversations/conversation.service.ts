@@ -56,6 +56,7 @@ import { appendToLockedConversation, type MessageWriter, type NewMessage } from 
 type IsParticipant = (conversationId: string, userId: string) => Promise<boolean>;
 import type { ScheduleService } from '../schedule/schedule.service.js';
 import { offlineStartNotice, type OfflineStart } from './offline-start.js';
+import { findVerifiedContact } from '../widget/widget.repository.js';
 
 export interface ConversationServiceDeps {
   db: Db;
@@ -129,12 +130,16 @@ export class ConversationService {
 
   /** The conversation as seen from a side (staff views carry the staff-only fields). */
   async viewOf(row: ConversationRow, side: Viewer['side']): Promise<ConversationView> {
-    const [participants, agentsReadSeq, queuePosition] = await Promise.all([
+    const [participants, agentsReadSeq, queuePosition, verifiedContact] = await Promise.all([
       listParticipants(this.deps.db, [row.id]),
       agentsReadPublicSeq(this.deps.db, row.id),
       row.status === 'waiting' ? queuePositionOf(this.deps.db, row) : Promise.resolve(null),
+      // Staff see whether a widget visitor is a user the host site vouched for (docs/widget.md).
+      side === 'staff' && row.visitorId && row.customerId === null
+        ? findVerifiedContact(this.deps.db, row.visitorId).then((c) => c ?? null)
+        : Promise.resolve(null),
     ]);
-    const extras = { agentsReadSeq, queuePosition };
+    const extras = { agentsReadSeq, queuePosition, verifiedContact };
     return side === 'staff'
       ? presentStaffConversation(row, participants, this.agentTitle(), extras)
       : presentConversation(row, participants, side, this.agentTitle(), extras);

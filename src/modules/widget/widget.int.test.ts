@@ -135,6 +135,34 @@ describeEachDialect('embeddable widget: sites, configuration, frame, identity', 
     expect(mine.body.conversations.map((c: { id: string }) => c.id)).toContain(conversationId);
   });
 
+  it('agents see which conversations come from a verified contact, and that a look-alike visitor is not one', async () => {
+    const verified = await widgetVisitor();
+    await identify(
+      verified,
+      signIdentityToken({ userId: 'u-7', email: 'sam@shop.example', name: 'Sam Shopper', exp: in10min() }, secret),
+    );
+    const real = await start(verified, 'I am the real Sam and I need my invoice.');
+    const impostor = await widgetVisitor();
+    const fake = await impostor.post('/api/conversations', {
+      displayName: 'Sam Shopper',
+      email: 'sam@shop.example',
+      text: 'I am Sam too, please send me the invoice.',
+      clientMsgId: crypto.randomUUID(),
+    });
+    const agent = await staffClient(t, await createStaff(t, 'agent'));
+    const realView = await agent.get(`/api/staff/conversations/${real}`);
+    expect(realView.body.verifiedContact).toEqual({
+      site: 'Shop',
+      userId: 'u-7',
+      email: 'sam@shop.example',
+      name: 'Sam Shopper',
+    });
+    const fakeView = await agent.get(`/api/staff/conversations/${fake.body.conversation.id}`);
+    expect(fakeView.body.verifiedContact).toBeNull();
+    // Visitors never see it (it is staff-only).
+    expect((await verified.get(`/api/conversations/${real}`)).body).not.toHaveProperty('verifiedContact');
+  });
+
   it('forged, expired and other-site tokens are refused with stable codes and change nothing', async () => {
     const other = await admin.post('/api/admin/widget/sites', { name: 'Other', origins: ['https://other.example'] });
     const victim = await widgetVisitor();

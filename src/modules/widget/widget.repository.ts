@@ -84,3 +84,21 @@ export async function deleteVisitorSessions(db: Q, visitorIds: string[]): Promis
 export function deleteVisitor(db: Q, id: string): Promise<unknown> {
   return db.deleteFrom('visitors').where('id', '=', id).execute();
 }
+
+/** The widget contact behind a visitor identity, with its site's name (agents see who vouched for it). */
+export function findVerifiedContact(
+  db: Q,
+  visitorId: string,
+): Promise<{ site: string; userId: string; email: string | null; name: string | null } | undefined> {
+  return db
+    .selectFrom('widgetContacts')
+    .innerJoin('widgetSites', 'widgetSites.id', 'widgetContacts.siteId')
+    .select([
+      'widgetSites.name as site',
+      'widgetContacts.externalId as userId',
+      'widgetContacts.email',
+      'widgetContacts.name',
+    ])
+    .where('widgetContacts.visitorId', '=', visitorId)
+    .executeTakeFirst();
+}
