@@ -299,4 +299,51 @@ describe.skipIf(!chromiumAvailable())('the embeddable widget on another origin, 
       await context.close();
     });
   }
+
+  it('while nobody can answer, the launcher does what the admin chose: when we are back, hidden, or the offline form', async () => {
+    // Closed today (an override): the next opening is tomorrow. The desk stays open meanwhile, it does not matter.
+    const today = new Date().toISOString().slice(0, 10);
+    const closed = await admin.post('/api/admin/schedule/overrides', {
+      date: today,
+      kind: 'closed',
+      reason: 'Inventory',
+    });
+    expect(closed.status).toBe(201);
+    try {
+      expect((await admin.patch('/api/admin/settings', { 'widget.offlineBehavior': 'next_opening' })).status).toBe(200);
+      const a = await newVisitor();
+      await a.page.goto(shop.origin);
+      const note = a.page.locator('[data-support-central] .note');
+      await expect.poll(() => note.isVisible()).toBe(true);
+      expect(await note.textContent()).toMatch(/^Back (today at|on \w+) .+ your time$/);
+      await screenshot(a.page, 'widget-offline-next-opening');
+      await a.context.close();
+
+      expect((await admin.patch('/api/admin/settings', { 'widget.offlineBehavior': 'hide' })).status).toBe(200);
+      const b = await newVisitor();
+      await b.page.goto(shop.origin);
+      await expect.poll(() => b.page.locator('[data-support-central]').count()).toBe(1);
+      expect(await launcher(b.page).isVisible()).toBe(false);
+      await b.context.close();
+
+      expect((await admin.patch('/api/admin/settings', { 'widget.offlineBehavior': 'form' })).status).toBe(200);
+      const c = await newVisitor();
+      await c.page.goto(shop.origin);
+      await launcher(c.page).click();
+      const frame = await chat(c.page);
+      await expect.poll(() => frame.getByText('Leave us a message').count()).toBe(1);
+      await frame.getByLabel('Your name').fill('Olive Offline');
+      await frame.getByLabel('Your question').fill('Do you ship to Norway at all?');
+      await frame.getByRole('button', { name: 'Send message' }).click();
+      await expect.poll(() => frame.getByText('We need your e-mail address').count()).toBe(1);
+      await frame.getByLabel('Your e-mail address').fill('olive@example.org');
+      await frame.getByRole('button', { name: 'Send message' }).click();
+      await expect.poll(() => frame.getByText(/We're closed right now/).count()).toBe(1);
+      await screenshot(c.page, 'widget-offline-form-sent');
+      await c.context.close();
+    } finally {
+      await admin.delete(`/api/admin/schedule/overrides/${today}`);
+      await admin.patch('/api/admin/settings', { 'widget.offlineBehavior': 'form' });
+    }
+  });
 });

@@ -135,6 +135,7 @@ function boot(): void {
   panel.hidden = true;
   const note = document.createElement('div');
   note.className = 'note';
+  note.id = 'sc-widget-note';
   note.hidden = true;
   const launcher = document.createElement('button');
   launcher.type = 'button';
@@ -174,6 +175,8 @@ function boot(): void {
     const next = availability ? availability.nextAvailableAt : (config.availability.status.nextAvailable?.at ?? null);
     note.hidden = isOpen || !offline || a.offlineBehavior !== 'next_opening';
     note.textContent = next ? `Back ${formatLocal(next)} your time` : 'Away right now: leave us a message';
+    if (note.hidden) launcher.removeAttribute('aria-describedby');
+    else launcher.setAttribute('aria-describedby', note.id);
   }
 
   /** "on Monday 8:00 AM" in the visitor's own timezone and language. */
@@ -334,9 +337,12 @@ function boot(): void {
   document.addEventListener('keydown', (event) => {
     if (event.key === 'Escape' && isOpen) close();
   });
-  document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'visible' && config && !frame) void loadConfig();
-  });
+  // Until the frame is loaded (it pushes availability live), the launcher re-reads it now and then.
+  const refresh = () => {
+    if (document.visibilityState === 'visible' && config && !frame && !refused) void loadConfig();
+  };
+  document.addEventListener('visibilitychange', refresh);
+  setInterval(refresh, 5 * 60_000);
   if (document.body) void loadConfig();
   else document.addEventListener('DOMContentLoaded', () => void loadConfig());
 }
