@@ -124,7 +124,8 @@ export const widgetRoutes: RouteModule = {
           body: identifyRequestSchema,
           response: {
             200: z.object({
-              token: z.string(),
+              /** The new session's bearer token; null when this session is that contact already (keep it). */
+              token: z.string().nullable(),
               me: z.object({ kind: z.literal('visitor'), id: z.string(), displayName: z.string() }),
               contact: contactViewSchema,
             }),
@@ -141,9 +142,10 @@ export const widgetRoutes: RouteModule = {
           publicCurrent,
           requestMeta(request),
         );
+        const visitorId = issued?.visitorId ?? (publicCurrent?.kind === 'visitor' ? publicCurrent.visitorId : '');
         return {
-          token: issued.token,
-          me: { kind: 'visitor' as const, id: issued.visitorId!, displayName: contact.name ?? 'Visitor' },
+          token: issued?.token ?? null,
+          me: { kind: 'visitor' as const, id: visitorId!, displayName: contact.name ?? 'Visitor' },
           contact,
         };
       },

@@ -32,7 +32,7 @@ describeEachDialect('embeddable widget: sites, configuration, frame, identity', 
   }
   async function identify(client: HttpClient, token: string, siteId = site.id) {
     const r = await client.post('/api/widget/identify', { site: siteId, token });
-    if (r.status === 200) client.withBearer(r.body.token as string);
+    if (r.status === 200 && r.body.token) client.withBearer(r.body.token as string);
     return r;
   }
   async function start(client: HttpClient, text = 'My order has not arrived yet, can you check?') {
@@ -125,6 +125,13 @@ describeEachDialect('embeddable widget: sites, configuration, frame, identity', 
     expect((await laptop.get('/api/widget/me')).body.contact).toEqual({ name: 'Jane Doe', email: 'jane@shop.example' });
     // The anonymous visitor's conversation came along: the contact reads it.
     expect((await laptop.get(`/api/conversations/${conversationId}`)).status).toBe(200);
+
+    // The host identifies again on the next page: the frame keeps its session (no new one, nothing revoked).
+    const before = (laptop as unknown as { bearer: string }).bearer;
+    const again = await identify(laptop, signIdentityToken({ userId: 'u-42', exp: in10min() }, secret));
+    expect(again.status).toBe(200);
+    expect(again.body.token).toBeNull();
+    expect((await t.client().withBearer(before).get(`/api/conversations/${conversationId}`)).status).toBe(200);
 
     // Another device of the same user: the same history.
     const phone = await widgetVisitor();

@@ -234,7 +234,8 @@ export class WidgetService {
    * The frame's visitor proves, with a token the host site signed, that it is the site's user `userId`: it gets a
    * session of that contact's own visitor identity (created on first sight), so its conversations are the
    * contact's history on any device. An anonymous visitor's conversations come along (it held the token, so it is
-   * that user); a session of another contact never hands anything over, and is ended. Forged, expired and
+   * that user); a session of another contact never hands anything over, and is ended; a session of this very
+   * contact is kept (no new session: `issued` is null). Forged, expired and
    * other-site tokens are refused (identity_invalid, identity_expired) and change nothing.
    */
   async identify(
@@ -242,7 +243,7 @@ export class WidgetService {
     token: string,
     current: PublicPrincipal | undefined,
     meta: RequestMeta,
-  ): Promise<{ issued: IssuedSession; contact: ContactView }> {
+  ): Promise<{ issued: IssuedSession | null; contact: ContactView }> {
     const site = SITE_ID.test(siteId) ? await findSite(this.deps.db, siteId) : undefined;
     if (!site) throw new AppError('identity_invalid', 'There is no widget site with this id.');
     const secret = (await this.deps.keys.decryptFor(secretKeyId(site.id), site.secret, secretAad(site.id))).toString(
@@ -283,15 +284,16 @@ export class WidgetService {
         });
       }
       const contact = (await findContact(uow.trx, site.id, claims.userId))!;
+      // Already this contact (the host identifies on every page load): the session stays, nothing is issued.
+      if (current?.kind === 'visitor' && current.visitorId === contact.visitorId) return null;
       if (anonymous && anonymous.visitorId !== contact.visitorId) {
         await this.deps.conversations.handOverVisitor(uow, anonymous.visitorId, contact.visitorId);
       }
       return this.deps.sessions.issueForVisitor(uow, contact.visitorId, meta);
     });
     // This browser's previous widget session (anonymous, or another contact's) ends: one identity per frame.
-    if (current && current.kind === 'visitor' && current.visitorId !== issued.visitorId) {
+    if (issued && current?.kind === 'visitor')
       await this.deps.sessions.revoke(current.sessionId, 'signed_in_elsewhere');
-    }
     return { issued, contact: { name: claims.name, email: claims.email } };
   }
 

@@ -76,10 +76,18 @@ export function WidgetApp() {
       onHostMessage((message) => {
         if (message.type === 'visibility') setOpen(message.open);
         else if (message.type === 'identify') {
-          api<{ token: string; contact: ContactView }>('POST', '/api/widget/identify', { site, token: message.token })
+          withSession(() =>
+            api<{ token: string | null; contact: ContactView }>('POST', '/api/widget/identify', {
+              site,
+              token: message.token,
+            }),
+          )
             .then(async (r) => {
-              storeToken(r.token);
-              resetWidgetSocket();
+              // null: this frame is that contact already and keeps its session (other tabs share it).
+              if (r.token) {
+                storeToken(r.token);
+                resetWidgetSocket();
+              }
               setIdentityEpoch((n) => n + 1);
               await pickConversation();
               postToHost({ type: 'identified', ok: true });

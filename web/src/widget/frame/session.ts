@@ -25,7 +25,9 @@ const ownStorage: Storage | null = (() => {
 
 let token: string | null = ownStorage?.getItem(key) ?? null;
 
+/** The session token; read from storage each time, so several tabs of one site converge on the newest one. */
 export function currentToken(): string | null {
+  if (ownStorage) token = ownStorage.getItem(key);
   return token;
 }
 
@@ -61,7 +63,7 @@ export function restoreSession(): Promise<void> {
 
 /** A visitor session for this frame: the stored one, or a new anonymous one. */
 export async function ensureSession(): Promise<void> {
-  if (token) return;
+  if (currentToken()) return;
   const r = await api<{ token: string }>('POST', '/api/visitor/session', { transport: 'bearer' });
   storeToken(r.token);
 }
@@ -69,11 +71,13 @@ export async function ensureSession(): Promise<void> {
 /** Runs `call`; a session that ended meanwhile (401) is replaced by a fresh anonymous one, and the call retried. */
 export async function withSession<T>(call: () => Promise<T>): Promise<T> {
   await ensureSession();
+  const used = currentToken();
   try {
     return await call();
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) {
-      storeToken(null);
+      // Another tab may have stored a newer session meanwhile: use it; else start a fresh anonymous one.
+      if (currentToken() === used) storeToken(null);
       await ensureSession();
       return call();
     }
