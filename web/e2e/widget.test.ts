@@ -184,6 +184,31 @@ describe.skipIf(!chromiumAvailable())('the embeddable widget on another origin, 
     await context.close();
   });
 
+  it('after the connection drops (a sleeping laptop), the chat reconnects by itself and shows what it missed', async () => {
+    const { context, page: p, errors } = await newVisitor();
+    await p.goto(shop.origin);
+    await launcher(p).click();
+    const frame = await chat(p);
+    await frame.getByLabel('Your name').fill('Sleepy Sue');
+    await frame.getByLabel('Your question').fill('My laptop keeps going to sleep, sorry!');
+    await frame.getByRole('button', { name: 'Start chat' }).click();
+    await expect.poll(() => frame.getByText('Waiting for an agent').count()).toBeGreaterThan(0);
+    const queue = await agent.get('/api/staff/queue');
+    const conversationId = (queue.body.queue as { id: string; displayName: string }[]).find(
+      (c) => c.displayName === 'Sleepy Sue',
+    )!.id;
+    await agent.post(`/api/staff/conversations/${conversationId}/join`);
+    // Every widget socket loses its connection at once, as when a laptop sleeps; a reply is written meanwhile.
+    for (const socket of t.app.realtime.io.of('/visitor').sockets.values()) socket.conn.close();
+    await agent.post(`/api/staff/conversations/${conversationId}/messages`, {
+      clientMsgId: randomUUID(),
+      text: 'Written while you were away.',
+    });
+    await expect.poll(() => frame.locator('.sc-bubble', { hasText: 'Written while you were away.' }).count()).toBe(1);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('a signed-in shop user is identified by the token the shop signed; a forged one is refused in the console', async () => {
     const { context, page: p, errors } = await newVisitor();
     await p.goto(`${shop.origin}/hostile`);
