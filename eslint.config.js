@@ -12,7 +12,7 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: {
         projectService: {
-          allowDefaultProject: ['vite.config.ts', 'eslint.config.js'],
+          allowDefaultProject: ['vite.config.ts', 'vite.widget.config.ts', 'eslint.config.js'],
         },
         tsconfigRootDir: import.meta.dirname,
       },

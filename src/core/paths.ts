@@ -17,3 +17,8 @@ export function projectRoot(): string {
 export function webDistDir(): string {
   return join(projectRoot(), 'dist', 'web');
 }
+
+/** Where the widget's build (`vite.widget.config.ts`) writes the loader (`widget.js`) and the frame app. */
+export function widgetDistDir(): string {
+  return join(projectRoot(), 'dist', 'widget');
+}

@@ -352,6 +352,32 @@ export interface ContactNotesTable {
   updatedAt: number;
 }
 
+/** A site allowed to embed the widget (see migration 2026-12-07T0200-widget). */
+export interface WidgetSitesTable {
+  id: string;
+  name: string;
+  /** JSON array of origins ("https://shop.example"). */
+  origins: string;
+  /** The identity secret, sealed with the site's own data key (`widget-site:<id>`); never plaintext. */
+  secret: Buffer;
+  /** The secret's last four characters (masked display). */
+  secretHint: string;
+  createdAt: number;
+  updatedAt: number;
+  secretRotatedAt: number;
+}
+
+/** A host site's signed-in user, verified by a signed token: one visitor identity per (site, user id). */
+export interface WidgetContactsTable {
+  siteId: string;
+  externalId: string;
+  visitorId: string;
+  email: string | null;
+  name: string | null;
+  createdAt: number;
+  lastSeenAt: number;
+}
+
 export interface Database {
   settings: SettingsTable;
   locks: LocksTable;
@@ -380,6 +406,8 @@ export interface Database {
   conversationRouting: ConversationRoutingTable;
   conversationOrigins: ConversationOriginsTable;
   contactNotes: ContactNotesTable;
+  widgetSites: WidgetSitesTable;
+  widgetContacts: WidgetContactsTable;
 }
 
 export type { Generated };

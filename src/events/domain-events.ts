@@ -108,7 +108,9 @@ export type SessionRevocationReason =
   | 'password_reset'
   | 'deactivated'
   | 'deleted'
-  | 'signed_in_elsewhere';
+  | 'signed_in_elsewhere'
+  /** An admin removed the widget site whose signed-in contact this session was. */
+  | 'widget_site_removed';
 
 export type DomainEventType = keyof DomainEventMap;
 

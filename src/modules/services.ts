@@ -45,6 +45,7 @@ import { TeamService } from './routing/team.service.js';
 import { AssignmentService } from './routing/assignment.service.js';
 import { teamsOfConversations } from './routing/routing.repository.js';
 import { ContactService } from './contacts/contact.service.js';
+import { WidgetService } from './widget/widget.service.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -120,6 +121,8 @@ export interface Services {
   assignment: AssignmentService;
   /** The desk's contact panel: who a conversation is with, their past conversations, staff notes about them. */
   contacts: ContactService;
+  /** The embeddable widget: allowed sites, their identity secrets, host-signed identity. */
+  widget: WidgetService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -230,7 +233,20 @@ export function createServices(deps: ServiceDeps): Services {
     audit,
     agentTitle: () => settings.get('branding.agentTitle'),
   });
+  const widget = new WidgetService({
+    db,
+    bus,
+    clock,
+    logger,
+    keys,
+    audit,
+    sessions,
+    settings,
+    schedule,
+    conversations,
+  });
   return {
+    widget,
     settings,
     audit,
     mailer,

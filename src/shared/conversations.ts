@@ -65,6 +65,20 @@ export interface StaffConversationView extends ConversationView {
   visitorId: string | null;
   email: string | null;
   waitingSince: string | null;
+  /**
+   * Set when the visitor is a widget contact: a user the host site vouched for with a signed token (docs/widget.md).
+   * Anything else about a visitor (its name, its e-mail) is only what it typed.
+   */
+  verifiedContact?: VerifiedContactView | null;
+}
+
+export interface VerifiedContactView {
+  /** The widget site's name (Admin → Widget). */
+  site: string;
+  /** The host site's own id for its user. */
+  userId: string;
+  email: string | null;
+  name: string | null;
 }
 
 export interface TopicView {

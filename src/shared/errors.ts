@@ -20,6 +20,12 @@ export const ERROR_CATALOGUE = {
   forbidden: { status: 403, message: 'You are not allowed to do that.' },
   csrf_failed: { status: 403, message: 'The request came from another site and was refused.' },
   self_action_refused: { status: 403, message: 'You cannot do that to your own account.' },
+  // The embeddable widget's identity tokens (signed by the host site; docs/widget.md).
+  identity_invalid: {
+    status: 401,
+    message: 'The identity token is not valid for this site: check the signature, the secret and the claims.',
+  },
+  identity_expired: { status: 401, message: 'The identity token has expired: sign a fresh one.' },
   sign_in_required: { status: 403, message: 'This conversation belongs to an account: sign in to continue it.' },
   // 404 / 405 / 409
   not_found: { status: 404, message: 'Not found.' },

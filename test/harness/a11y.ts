@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Page } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -14,10 +14,10 @@ export interface A11yViolation {
 }
 
 /**
- * Runs axe-core (WCAG 2.1 A/AA rules) in the page and returns the serious and critical violations. The script is
+ * Runs axe-core (WCAG 2.1 A/AA rules) in the page (or one frame of it) and returns the serious and critical violations. The script is
  * evaluated through the DevTools protocol, so the page's strict CSP stays on.
  */
-export async function seriousA11yViolations(page: Page): Promise<A11yViolation[]> {
+export async function seriousA11yViolations(page: Page | Frame): Promise<A11yViolation[]> {
   await page.evaluate(`${axeSource};undefined`);
   const result = (await page.evaluate(
     `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })`,

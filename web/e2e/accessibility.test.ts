@@ -134,6 +134,7 @@ describe.skipIf(!chromiumAvailable())(
           ['admin-logs', '/staff/admin/logs'],
           ['admin-audit', '/staff/admin/audit'],
           ['admin-settings', '/staff/admin/settings'],
+          ['admin-widget', '/staff/admin/widget'],
           ['staff-account', '/staff/account'],
         ] as const) {
           await page.goto(`${t.url}${path}`);

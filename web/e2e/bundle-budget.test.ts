@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { webDistDir } from '../../src/core/paths.js';
+import { webDistDir, widgetDistDir } from '../../src/core/paths.js';
 import { chromiumAvailable, launchBrowser } from '../../test/harness/browser.js';
 import { startTestApp, type TestApp } from '../../test/harness/test-app.js';
 
@@ -109,5 +109,22 @@ describe.skipIf(!chromiumAvailable())('bundle budgets: what the visitor pages re
     await expect.poll(() => page.getByRole('heading', { name: 'Sign in' }).count()).toBe(1);
     const signIn = await signInScripts.done();
     expect(signIn.files.length).toBeGreaterThan(0);
+  });
+
+  it('the widget: the loader is one classic script ≤ 5 kB gzipped, the chat in the frame ≤ 80 kB gzipped', () => {
+    const loader = readFileSync(join(widgetDistDir(), 'widget.js'), 'utf8');
+    const loaderKb = gzipSync(loader).length / 1024;
+    // A classic script on someone else's page: no module syntax, nothing but one function expression at the top.
+    expect(loader).not.toMatch(/^\s*(import|export)\b/m);
+    expect(loader.trimStart().startsWith('(function')).toBe(true);
+    const html = readFileSync(join(widgetDistDir(), 'frame.html'), 'utf8');
+    const scripts = [...html.matchAll(/(?:src|href)="\/widget\/(assets\/[^"]+\.js)"/g)].map((m) => m[1]!);
+    expect(scripts.length).toBeGreaterThan(0);
+    const frameKb = scripts.reduce((n, f) => n + gzipSync(readFileSync(join(widgetDistDir(), f))).length / 1024, 0);
+    process.stdout.write(
+      `[budget] widget loader: ${loaderKb.toFixed(1)} kB gzipped; chat frame JavaScript: ${frameKb.toFixed(1)} kB gzipped\n`,
+    );
+    expect(loaderKb).toBeLessThanOrEqual(5);
+    expect(frameKb).toBeLessThanOrEqual(80);
   });
 });

@@ -15,6 +15,7 @@ import * as appendFunction from './2026-12-07T0000-append-function.js';
 import * as outbox from './2026-12-07T0100-outbox.js';
 import * as routing from './2026-12-07T0300-routing.js';
 import * as contacts from './2026-12-07T0310-contacts.js';
+import * as widget from './2026-12-07T0200-widget.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-23T0000-foundation': foundation,
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07T0100-outbox': outbox,
   '2026-12-07T0300-routing': routing,
   '2026-12-07T0310-contacts': contacts,
+  '2026-12-07T0200-widget': widget,
 };

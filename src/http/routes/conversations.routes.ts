@@ -52,6 +52,10 @@ const staffConversationView = conversationView.extend({
   visitorId: z.string().nullable(),
   email: z.string().nullable(),
   waitingSince: z.string().nullable(),
+  verifiedContact: z
+    .object({ site: z.string(), userId: z.string(), email: z.string().nullable(), name: z.string().nullable() })
+    .nullable()
+    .optional(),
 });
 const historyView = (c: z.ZodType) =>
   z.object({ conversation: c, messages: z.array(messageView), hasMore: z.boolean() });

@@ -12,6 +12,7 @@ import { staffAuthRoutes } from './staff-auth.routes.js';
 import { statusRoutes } from './status.routes.js';
 import { routingRoutes } from './routing.routes.js';
 import { contactRoutes } from './contacts.routes.js';
+import { adminWidgetRoutes, widgetRoutes } from './widget.routes.js';
 
 /** Every route file, one per resource. Order does not matter. */
 export const routeModules: readonly RouteModule[] = [
@@ -31,4 +32,6 @@ export const routeModules: readonly RouteModule[] = [
   staffAttachmentRoutes,
   routingRoutes,
   contactRoutes,
+  widgetRoutes,
+  adminWidgetRoutes,
 ];

@@ -4,6 +4,7 @@ import type {
   MessageView,
   ParticipantView,
   StaffConversationView,
+  VerifiedContactView,
 } from '../../shared/conversations.js';
 import type { Principal } from '../identity/principal.js';
 import type { ConversationRow, MessageRow, ParticipantRow } from './conversation.repository.js';
@@ -79,6 +80,8 @@ export function presentParticipants(
 export interface ConversationExtras {
   queuePosition: number | null;
   agentsReadSeq: number;
+  /** Staff views only: the host site's verified user behind a widget visitor. */
+  verifiedContact?: VerifiedContactView | null;
 }
 
 export function presentConversation(
@@ -119,5 +122,6 @@ export function presentStaffConversation(
     visitorId: row.visitorId,
     email: row.email,
     waitingSince: iso(row.waitingSince),
+    verifiedContact: extras?.verifiedContact ?? null,
   };
 }

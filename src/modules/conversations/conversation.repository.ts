@@ -98,6 +98,33 @@ export async function attachVisitorConversations(
   return rows.map((r) => r.id);
 }
 
+/**
+ * An anonymous visitor's conversations become another visitor identity's (a widget visitor who was identified as a
+ * host site's contact). The open one takes the contact's single open slot when `moveOpenSlot`.
+ */
+export async function handOverVisitorConversations(
+  db: Q,
+  fromVisitorId: string,
+  toVisitorId: string,
+  moveOpenSlot: boolean,
+): Promise<string[]> {
+  const rows = await db
+    .updateTable('conversations')
+    .set({ visitorId: toVisitorId })
+    .where('visitorId', '=', fromVisitorId)
+    .where('customerId', 'is', null)
+    .returning(['id', 'openOwner'])
+    .execute();
+  const open = rows.find((r) => r.openOwner !== null);
+  if (open && moveOpenSlot)
+    await db
+      .updateTable('conversations')
+      .set({ openOwner: `visitor:${toVisitorId}` })
+      .where('id', '=', open.id)
+      .execute();
+  return rows.map((r) => r.id);
+}
+
 export function listConversationIdsOfCustomer(db: Q, customerId: string): Promise<{ id: string }[]> {
   return db.selectFrom('conversations').select('id').where('customerId', '=', customerId).execute();
 }

@@ -20,6 +20,7 @@ import { uploaderOf, type AttachmentService } from '../attachments/attachment.se
 import {
   agentsReadPublicSeq,
   attachVisitorConversations,
+  handOverVisitorConversations,
   countParticipants,
   deleteConversationRow,
   deleteParticipant,
@@ -57,6 +58,7 @@ import type { MessageEffect } from './append/append-plan.js';
 type IsParticipant = (conversationId: string, userId: string) => Promise<boolean>;
 import type { ScheduleService } from '../schedule/schedule.service.js';
 import { offlineStartNotice, type OfflineStart } from './offline-start.js';
+import { findVerifiedContact } from '../widget/widget.repository.js';
 
 export interface ConversationServiceDeps {
   db: Db;
@@ -179,12 +181,16 @@ export class ConversationService {
 
   /** The conversation as seen from a side (staff views carry the staff-only fields). */
   async viewOf(row: ConversationRow, side: Viewer['side']): Promise<ConversationView> {
-    const [participants, agentsReadSeq, queuePosition] = await Promise.all([
+    const [participants, agentsReadSeq, queuePosition, verifiedContact] = await Promise.all([
       listParticipants(this.deps.db, [row.id]),
       agentsReadPublicSeq(this.deps.db, row.id),
       row.status === 'waiting' ? queuePositionOf(this.deps.db, row) : Promise.resolve(null),
+      // Staff see whether a widget visitor is a user the host site vouched for (docs/widget.md).
+      side === 'staff' && row.visitorId && row.customerId === null
+        ? findVerifiedContact(this.deps.db, row.visitorId).then((c) => c ?? null)
+        : Promise.resolve(null),
     ]);
-    const extras = { agentsReadSeq, queuePosition };
+    const extras = { agentsReadSeq, queuePosition, verifiedContact };
     return side === 'staff'
       ? presentStaffConversation(row, participants, this.agentTitle(), extras)
       : presentConversation(row, participants, side, this.agentTitle(), extras);
@@ -730,6 +736,19 @@ export class ConversationService {
     // visitor (both stay readable to the customer); otherwise it becomes the customer's one open conversation.
     const customerHasOpen = (await findOpenConversationOf(uow.trx, `customer:${customer.id}`)) !== undefined;
     const ids = await attachVisitorConversations(uow.trx, visitorId, customer.id, !customerHasOpen);
+    for (const id of ids) {
+      const c = await findConversation(uow.trx, id);
+      if (c) this.emitChange(uow, c, 'attached');
+    }
+  }
+
+  /**
+   * An anonymous widget visitor was identified as a host site's contact: its conversations become the contact's.
+   * Only ever from an anonymous visitor to a verified contact (the caller checks), never the other way round.
+   */
+  async handOverVisitor(uow: UnitOfWork, fromVisitorId: string, toVisitorId: string): Promise<void> {
+    const contactHasOpen = (await findOpenConversationOf(uow.trx, `visitor:${toVisitorId}`)) !== undefined;
+    const ids = await handOverVisitorConversations(uow.trx, fromVisitorId, toVisitorId, !contactHasOpen);
     for (const id of ids) {
       const c = await findConversation(uow.trx, id);
       if (c) this.emitChange(uow, c, 'attached');

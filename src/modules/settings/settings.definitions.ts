@@ -125,6 +125,31 @@ export const SETTING_DEFINITIONS = {
     default: [...ALLOWED_FILE_EXTENSIONS],
     public: true,
   },
+  // The embeddable widget (docs/widget.md): what the launcher and the chat look like on a host site, and what they
+  // do while nobody can answer (outside hours, or open with no agent online).
+  'widget.title': { schema: z.string().trim().min(1).max(60), default: 'Chat with us', public: true },
+  'widget.color': {
+    schema: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^#[0-9a-f]{6}$/, 'must be a colour such as #0d6efd'),
+    default: '#0d6efd',
+    public: true,
+  },
+  'widget.greeting': {
+    schema: z.string().trim().min(1).max(300),
+    default: 'Hi! Ask us anything: we usually answer within minutes.',
+    public: true,
+  },
+  'widget.position': { schema: z.enum(['right', 'left']), default: 'right' as 'right' | 'left', public: true },
+  'widget.offlineBehavior': {
+    // form: the chat opens on a "leave us a message" form (e-mail asked); hide: no launcher (unless the visitor has
+    // a conversation); next_opening: the launcher says when we are back, in the visitor's own time.
+    schema: z.enum(['form', 'hide', 'next_opening']),
+    default: 'form' as 'form' | 'hide' | 'next_opening',
+    public: true,
+  },
 } as const satisfies Record<string, SettingDefinition>;
 
 export interface SettingDefinition {

@@ -34,17 +34,39 @@ export class ApiError extends Error {
   }
 }
 
+let bearer: (() => string | null) | undefined;
+
+/**
+ * Authenticates every request of this page with a bearer token instead of cookies (the embedded widget: cookies
+ * in a third-party frame are blocked or partitioned, so its session lives in the frame's own storage).
+ */
+export function authenticateWithBearer(token: () => string | null): void {
+  bearer = token;
+}
+
+/** The headers that authenticate a request of this page (none: the cookie does it; or the bearer token). */
+export function authHeaders(): Record<string, string> {
+  const token = bearer?.();
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
+/** Whether this page authenticates with a bearer token (links and images cannot carry it: fetch them instead). */
+export function isBearerAuth(): boolean {
+  return bearer !== undefined;
+}
+
 /** JSON request to our own API. Cookies ride along (same origin); errors become ApiError. */
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, {
       method,
-      credentials: 'same-origin',
-      headers:
-        body === undefined
-          ? { accept: 'application/json' }
-          : { 'content-type': 'application/json', accept: 'application/json' },
+      credentials: bearer ? 'omit' : 'same-origin',
+      headers: {
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...authHeaders(),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {

@@ -14,6 +14,7 @@ import { MessageLogsPage } from './pages/admin/MessageLogsPage.js';
 import { TopicsPage } from './pages/admin/TopicsPage.js';
 import { TeamsPage } from './pages/admin/TeamsPage.js';
 import { OverviewPage } from './pages/admin/OverviewPage.js';
+import { WidgetPage } from './pages/admin/WidgetPage.js';
 import { resetStaffSocket } from './desk/staff-socket.js';
 import { StaffForgotPasswordPage, StaffResetPasswordPage, StaffSignInPage } from './pages/StaffAuthPages.js';
 import { StaffSessionProvider, useStaffSession } from './session.js';
@@ -62,6 +63,7 @@ export const ADMIN_PAGES: { href: string; label: string }[] = [
   { href: '/admin/teams', label: 'Teams' },
   { href: '/admin/logs', label: 'Message logs' },
   { href: '/admin/hours', label: 'Hours' },
+  { href: '/admin/widget', label: 'Widget' },
   { href: '/admin/audit', label: 'Audit log' },
   { href: '/admin/settings', label: 'Settings' },
 ];
@@ -197,6 +199,11 @@ export function App() {
             <Route path="/admin/audit">
               <Protected admin>
                 <AuditPage />
+              </Protected>
+            </Route>
+            <Route path="/admin/widget">
+              <Protected admin>
+                <WidgetPage />
               </Protected>
             </Route>
             <Route path="/admin/hours">

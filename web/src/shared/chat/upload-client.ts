@@ -1,5 +1,6 @@
 import type { AttachmentView, UploadFileError, UploadResponse } from '../../../../src/shared/attachments.js';
 import type { ErrorBody } from '../../../../src/shared/errors.js';
+import { authHeaders } from '../api.js';
 
 /** Why one file was refused: the server's code and message (or a local pre-check with the same codes). */
 export interface FileProblem {
@@ -23,6 +24,7 @@ export function uploadFile(url: string, file: File, onProgress: (fraction: numbe
     xhr.withCredentials = true;
     xhr.responseType = 'text';
     xhr.setRequestHeader('accept', 'application/json');
+    for (const [name, value] of Object.entries(authHeaders())) xhr.setRequestHeader(name, value);
     xhr.upload.onprogress = (e) => {
       if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total);
     };

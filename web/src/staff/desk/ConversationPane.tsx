@@ -76,6 +76,14 @@ export function ConversationPane(props: {
             {conversation?.displayName ?? 'Loading…'} <span className={`badge ${statusClass}`}>{statusLabel}</span>
           </h2>
           <div className="small text-body-secondary">
+            {conversation?.verifiedContact && (
+              <span
+                className="badge text-bg-info me-1"
+                title={`Signed in on ${conversation.verifiedContact.site} as user ${conversation.verifiedContact.userId}`}
+              >
+                Verified · {conversation.verifiedContact.site}
+              </span>
+            )}
             {conversation?.topic ?? 'No topic'}
             {conversation?.email ? ` · ${conversation.email}` : ''}
             {conversation &&
