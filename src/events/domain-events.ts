@@ -43,6 +43,8 @@ export interface DomainEventMap {
    * fresh status ("all agents are away" or not).
    */
   'presence.changed': { agentsOnline: number };
+  /** A webhook endpoint was added, changed or removed: every instance reloads which events have subscribers. */
+  'webhooks.changed': { endpointId: string };
   /** Rows were written to the outbox (src/db/outbox.ts): a wake-up for the jobs runner, which also polls. */
   'outbox.enqueued': { count: number };
 }
@@ -53,7 +55,7 @@ export interface MessageCreatedPayload {
   seq: number;
   publicSeq: number | null;
   kind: 'text' | 'system' | 'note';
-  authorType: 'visitor' | 'customer' | 'staff' | 'system';
+  authorType: 'visitor' | 'customer' | 'staff' | 'system' | 'bot';
   authorId: string | null;
   authorName: string;
   authorTitle: string | null;

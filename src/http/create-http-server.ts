@@ -17,6 +17,7 @@ import type { AppContext } from '../core/context.js';
 import { installErrorHandling } from './error-handler.js';
 import { closeConnectionsWithoutRequest, connectionServerOptions } from './connection-timeouts.js';
 import { installCsrfProtection } from './auth/csrf.js';
+import { documentRouteAuth, SECURITY_SCHEMES } from './auth/route-auth.js';
 import { routeModules, type Side, type TypedApp } from './routes/index.js';
 import { redisWithFallbackStore } from './rate-limit-store.js';
 import { registerWebApp } from './web-app.js';
@@ -122,13 +123,19 @@ export async function createHttpServer(ctx: AppContext, sides: readonly Side[]):
       info: {
         title: 'Support Central API',
         version: '1',
-        description: 'REST API of Support Central. Errors are always `{error:{code,message,details?}}`.',
+        description:
+          'REST API of Support Central. Errors are always `{error:{code,message,details?}}`. Every operation says ' +
+          'who may call it (`x-auth`: public, session, or session-or-token with `x-required-scope`); API tokens ' +
+          'are created in Admin → API tokens (docs/integrations.md).',
       },
+      components: { securitySchemes: SECURITY_SCHEMES },
     },
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
 
+  // Before the routes: each operation's authentication, from its `config.auth` (route-auth.ts).
+  documentRouteAuth(app as unknown as FastifyInstance);
   for (const module of routeModules) {
     if (module.sides.some((s) => sides.includes(s))) {
       await app.register(async (scope) => module.register(scope, ctx));

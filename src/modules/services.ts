@@ -41,6 +41,9 @@ import { AttachmentService } from './attachments/attachment.service.js';
 import type { AttachmentStorage } from './attachments/attachment.storage.js';
 import { LocalDiskStorage } from './attachments/local-disk.storage.js';
 import { join } from 'node:path';
+import { ApiTokenService } from './api-tokens/api-token.service.js';
+import { WebhookEndpointService } from './webhooks/webhook-endpoint.service.js';
+import { WebhookDeliveryService } from './webhooks/webhook-delivery.service.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -110,6 +113,11 @@ export interface Services {
   /** Call `storage.initialise()` at start; the janitor sweeps unsent uploads and orphaned files. */
   storage: AttachmentStorage;
   attachments: AttachmentService;
+  /** Integrations: API tokens (a principal of their own), webhook endpoints and their deliveries. */
+  apiTokens: ApiTokenService;
+  webhookEndpoints: WebhookEndpointService;
+  /** Call `webhookEndpoints.initialise()` at start (the subscription cache). */
+  webhooks: WebhookDeliveryService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -133,6 +141,20 @@ export function createServices(deps: ServiceDeps): Services {
   );
   const storage = deps.storage ?? defaultAttachmentStorage(config);
   const attachments = new AttachmentService({ db, clock, logger, keys, settings, storage });
+  const apiTokens = new ApiTokenService({ db, bus, clock, audit });
+  const webhookEndpoints = new WebhookEndpointService({ db, bus, clock, logger, keys, audit });
+  const webhooks = new WebhookDeliveryService({
+    config,
+    db,
+    bus,
+    clock,
+    logger,
+    keys,
+    attachments,
+    audit,
+    endpoints: webhookEndpoints,
+    jobs: deps.jobs,
+  });
   const conversations = new ConversationService({
     db,
     dialect,
@@ -146,10 +168,15 @@ export function createServices(deps: ServiceDeps): Services {
     messageLimiter,
     schedule,
     // An agent's reply may have to reach a visitor who is away by e-mail: queued in the reply's own transaction.
-    messageEffects: (m) =>
-      mailer.isConfigured && m.authorType === 'staff' && m.kind === 'text'
+    // A webhook event too, when some endpoint subscribes to message.created (per-instance subscription cache).
+    messageEffects: (m) => [
+      ...(mailer.isConfigured && m.authorType === 'staff' && m.kind === 'text'
         ? [{ topic: REPLY_MAIL_TOPIC, onlyWithEmail: true }]
-        : [],
+        : []),
+      ...webhooks.messageEffects(m),
+    ],
+    // Lifecycle webhook events (created, assigned, closed) are written in the change's own transaction.
+    conversationEffects: (uow, change) => webhooks.onConversationChange(uow, change),
   });
   const presence = new PresenceService({ redis, keyPrefix: config.redis?.keyPrefix ?? 'sc', bus, logger });
   schedule.setAgentsOnlineProvider(() => presence.agentsOnline());
@@ -234,5 +261,8 @@ export function createServices(deps: ServiceDeps): Services {
     retention,
     storage,
     attachments,
+    apiTokens,
+    webhookEndpoints,
+    webhooks,
   };
 }

@@ -20,6 +20,11 @@ export const ERROR_CATALOGUE = {
   forbidden: { status: 403, message: 'You are not allowed to do that.' },
   csrf_failed: { status: 403, message: 'The request came from another site and was refused.' },
   self_action_refused: { status: 403, message: 'You cannot do that to your own account.' },
+  insufficient_scope: { status: 403, message: 'This API token does not have the scope this endpoint needs.' },
+  api_token_not_accepted: {
+    status: 403,
+    message: 'API tokens cannot be used on this endpoint; it needs a signed-in session.',
+  },
   sign_in_required: { status: 403, message: 'This conversation belongs to an account: sign in to continue it.' },
   // 404 / 405 / 409
   not_found: { status: 404, message: 'Not found.' },
@@ -34,6 +39,10 @@ export const ERROR_CATALOGUE = {
   last_admin: { status: 409, message: 'The last active admin cannot be removed or deactivated.' },
   mail_not_configured: { status: 409, message: 'E-mail is not set up on this server; please ask an administrator.' },
   attachment_in_use: { status: 409, message: 'This file is already attached to another message.' },
+  webhook_target_refused: {
+    status: 400,
+    message: 'This address is not a public one; allow private network targets for this endpoint to use it.',
+  },
   override_exists: { status: 409, message: 'That date already has an override; change or delete it instead.' },
   // 413 / 415 / 429
   payload_too_large: { status: 413, message: 'The request body is too large.' },

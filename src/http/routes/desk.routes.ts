@@ -4,6 +4,7 @@ import { messageLogQuerySchema } from '../../modules/message-logs/message-log.se
 import { topicInputSchema } from '../../modules/topics/topic.service.js';
 import { requestMeta } from '../auth/authenticate.js';
 import { requireAdmin, requireStaff } from '../auth/guards.js';
+import { requireStaffOrToken } from '../auth/route-auth.js';
 import type { RouteModule } from './index.js';
 
 const idParams = z.object({ id: z.string().min(1).max(64) });
@@ -26,10 +27,21 @@ export const deskRoutes: RouteModule = {
 
     app.get(
       '/api/staff/queue',
-      { schema: { tags, summary: 'Waiting conversations, longest waiting first, with counters' } },
+      {
+        config: { auth: { scope: 'conversations:read' } },
+        schema: {
+          tags,
+          summary: 'Waiting conversations, longest waiting first, with counters',
+          description: 'For an API token, `counters.mine` is 0 (a token joins nothing).',
+        },
+      },
       async (request, reply) => {
-        const staff = await requireStaff(ctx, request, reply);
-        const [snapshot, counters] = await Promise.all([desk.queueSnapshot(), desk.counters(staff)]);
+        const reader = await requireStaffOrToken(ctx, request, reply);
+        if (reader.kind === 'token') {
+          const snapshot = await desk.queueSnapshot();
+          return { queue: snapshot.queue, counters: { ...snapshot.counters, mine: 0 } };
+        }
+        const [snapshot, counters] = await Promise.all([desk.queueSnapshot(), desk.counters(reader)]);
         return { queue: snapshot.queue, counters };
       },
     );
@@ -37,15 +49,21 @@ export const deskRoutes: RouteModule = {
     app.get(
       '/api/staff/conversations',
       {
+        config: { auth: { scope: 'conversations:read' } },
         schema: {
           tags,
           summary: 'My open conversations (with unread counts), all active ones, or recently closed ones',
+          description: 'For an API token, `mine` is always empty (a token joins nothing).',
           querystring: z.strictObject({ scope: z.enum(['mine', 'active', 'closed']).default('mine') }),
         },
       },
-      async (request, reply) => ({
-        conversations: await desk.list(await requireStaff(ctx, request, reply), request.query.scope),
-      }),
+      async (request, reply) => {
+        const reader = await requireStaffOrToken(ctx, request, reply);
+        if (reader.kind === 'token' && request.query.scope === 'mine') return { conversations: [] };
+        return {
+          conversations: await desk.list({ userId: reader.kind === 'staff' ? reader.userId : '' }, request.query.scope),
+        };
+      },
     );
 
     // Canned replies: every agent reads them, admins manage them.

@@ -75,6 +75,7 @@ export const publicAuthRoutes: RouteModule = {
     app.get(
       '/api/session',
       {
+        config: { auth: 'public' },
         schema: {
           tags,
           summary: 'Who this browser is on the public side (a visitor, a customer, or nobody)',
@@ -96,7 +97,7 @@ export const publicAuthRoutes: RouteModule = {
           body: z.strictObject({ transport }).optional(),
           response: { 200: sessionResponse, 201: sessionResponse },
         },
-        config: { rateLimit: limits.visitorSession },
+        config: { rateLimit: limits.visitorSession, auth: 'public' },
       },
       async (request, reply) => {
         const existing = await authenticate(ctx, request, reply, 'public');
@@ -121,7 +122,7 @@ export const publicAuthRoutes: RouteModule = {
           body: registerSchema.and(z.object({ transport })),
           response: { 201: sessionResponse },
         },
-        config: { rateLimit: limits.registration },
+        config: { rateLimit: limits.registration, auth: 'public' },
       },
       async (request, reply) => {
         const current = await authenticate(ctx, request, reply, 'public');
@@ -149,7 +150,7 @@ export const publicAuthRoutes: RouteModule = {
           body: loginSchema.extend({ transport }),
           response: { 200: sessionResponse },
         },
-        config: { rateLimit: limits.login },
+        config: { rateLimit: limits.login, auth: 'public' },
       },
       async (request, reply) => {
         const current = await authenticate(ctx, request, reply, 'public');
@@ -232,6 +233,7 @@ export const publicAuthRoutes: RouteModule = {
     app.post(
       '/api/customers/verify-email',
       {
+        config: { auth: 'public' },
         schema: {
           tags,
           summary: 'Confirm an e-mail address with the token from the e-mail',
