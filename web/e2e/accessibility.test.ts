@@ -121,6 +121,8 @@ describe.skipIf(!chromiumAvailable())(
           ['admin-logs', '/staff/admin/logs'],
           ['admin-audit', '/staff/admin/audit'],
           ['admin-settings', '/staff/admin/settings'],
+          ['admin-api-tokens', '/staff/admin/api-tokens'],
+          ['admin-webhooks', '/staff/admin/webhooks'],
           ['staff-account', '/staff/account'],
         ] as const) {
           await page.goto(`${t.url}${path}`);

@@ -13,6 +13,8 @@ import { CannedRepliesPage } from './pages/admin/CannedRepliesPage.js';
 import { MessageLogsPage } from './pages/admin/MessageLogsPage.js';
 import { TopicsPage } from './pages/admin/TopicsPage.js';
 import { OverviewPage } from './pages/admin/OverviewPage.js';
+import { ApiTokensPage } from './pages/admin/ApiTokensPage.js';
+import { WebhooksPage } from './pages/admin/WebhooksPage.js';
 import { resetStaffSocket } from './desk/staff-socket.js';
 import { StaffForgotPasswordPage, StaffResetPasswordPage, StaffSignInPage } from './pages/StaffAuthPages.js';
 import { StaffSessionProvider, useStaffSession } from './session.js';
@@ -62,6 +64,8 @@ export const ADMIN_PAGES: { href: string; label: string }[] = [
   { href: '/admin/hours', label: 'Hours' },
   { href: '/admin/audit', label: 'Audit log' },
   { href: '/admin/settings', label: 'Settings' },
+  { href: '/admin/api-tokens', label: 'API tokens' },
+  { href: '/admin/webhooks', label: 'Webhooks' },
 ];
 
 function AdminTabs() {
@@ -190,6 +194,16 @@ export function App() {
             <Route path="/admin/audit">
               <Protected admin>
                 <AuditPage />
+              </Protected>
+            </Route>
+            <Route path="/admin/api-tokens">
+              <Protected admin>
+                <ApiTokensPage />
+              </Protected>
+            </Route>
+            <Route path="/admin/webhooks">
+              <Protected admin>
+                <WebhooksPage />
               </Protected>
             </Route>
             <Route path="/admin/hours">
