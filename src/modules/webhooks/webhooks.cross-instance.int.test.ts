@@ -80,8 +80,10 @@ describe.skipIf(!runnable)('webhooks across two instances (PostgreSQL + Redis, s
       expect(ok.length).toBe(expected);
       expect(receiver.received.every((r) => r.verdict.ok)).toBe(true);
       expect(receiver.received.some((r) => r.answered === 503)).toBe(true);
-      const log = await onA.get('/api/admin/webhook-deliveries?pageSize=100&status=delivered');
-      expect(log.body.total).toBe(expected);
+      // The log agrees (an outcome is written just after the receiver's answer).
+      await expect
+        .poll(async () => (await onA.get('/api/admin/webhook-deliveries?pageSize=100&status=delivered')).body.total)
+        .toBe(expected);
     } finally {
       await Promise.all([a.kill(), b.kill()]);
       await receiver.close();

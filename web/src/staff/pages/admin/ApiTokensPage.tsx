@@ -96,7 +96,7 @@ export function ApiTokensPage() {
       <p className="text-body-secondary">
         For integrations and bots: each token may do only what its scopes allow (the API documentation at{' '}
         <a href="/api/docs">/api/docs</a> names the scope of every endpoint). Send it as{' '}
-        <code>Authorization: Bearer scat_…</code>.
+        <code className="sc-audit-code">Authorization: Bearer scat_…</code>.
       </p>
       {created && <NewToken {...created} onDone={() => setCreated(undefined)} />}
       <div className="card border-0 shadow-sm mb-4">
