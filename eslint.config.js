@@ -48,4 +48,9 @@ export default tseslint.config(
     files: ['**/*.js'],
     ...tseslint.configs.disableTypeChecked,
   },
+  {
+    // Example scripts in the docs: plain Node programs that read their own environment.
+    files: ['docs/examples/**/*.mjs'],
+    languageOptions: { globals: { ...globals.node } },
+  },
 );

@@ -109,6 +109,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       await services.keys.initialise();
       await services.settings.initialise(config.settingSeeds);
       await services.storage.initialise();
+      // Which webhook events have subscribers (decides whether a change writes a webhook outbox row).
+      await services.webhookEndpoints.initialise();
       realtime.start();
 
       for (const l of listeners) {

@@ -83,6 +83,11 @@ export interface Config {
    * STAFF_PORT it is served on the staff listener only (and requires the token when one is set).
    */
   metricsToken: string | undefined;
+  /**
+   * Outgoing webhooks: every request must be answered within `timeoutMs`; a failed delivery is tried again after
+   * `firstRetryMs`, doubling each time (at most 6 hours apart), until `retryForMs` after the event.
+   */
+  webhooks: { timeoutMs: number; firstRetryMs: number; retryForMs: number };
 }
 
 /** Variables that seed database-backed settings instead of configuring the process directly. */
@@ -237,6 +242,9 @@ const envSchema = z.object({
     (v) => v === undefined || /^[A-Za-z0-9._~+/=-]{32,256}$/.test(v),
     'METRICS_TOKEN must be 32–256 characters of letters, digits and ._~+/=- (e.g. openssl rand -hex 32)',
   ),
+  WEBHOOK_TIMEOUT_SECONDS: wholeNumber('WEBHOOK_TIMEOUT_SECONDS', 1, 60).default(10),
+  WEBHOOK_FIRST_RETRY_SECONDS: wholeNumber('WEBHOOK_FIRST_RETRY_SECONDS', 1, 3_600).default(30),
+  WEBHOOK_RETRY_HOURS: wholeNumber('WEBHOOK_RETRY_HOURS', 1, 168).default(24),
   SHUTDOWN_TIMEOUT_MS: z
     .string()
     .trim()
@@ -389,6 +397,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     encryptionKeys: e.ENCRYPTION_KEYS,
     supportTimezone: e.SUPPORT_TIMEZONE,
     metricsToken: e.METRICS_TOKEN,
+    webhooks: {
+      timeoutMs: e.WEBHOOK_TIMEOUT_SECONDS * 1000,
+      firstRetryMs: e.WEBHOOK_FIRST_RETRY_SECONDS * 1000,
+      retryForMs: e.WEBHOOK_RETRY_HOURS * 3_600_000,
+    },
   };
 }
 

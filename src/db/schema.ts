@@ -202,7 +202,8 @@ export interface ConversationParticipantsTable {
 }
 
 export type MessageKind = 'text' | 'system' | 'note';
-export type AuthorType = 'visitor' | 'customer' | 'staff' | 'system';
+/** `bot`: an API token with messages:write replying under its bot name (authorId: the token's id). */
+export type AuthorType = 'visitor' | 'customer' | 'staff' | 'system' | 'bot';
 
 export interface MessagesTable {
   id: string;
@@ -378,6 +379,65 @@ export interface WidgetContactsTable {
   lastSeenAt: number;
 }
 
+/** An API token (integrations): stored hashed; the token is shown once. */
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  tokenHash: string;
+  prefix: string;
+  /** JSON array of ApiScope. */
+  scopes: string;
+  botName: string | null;
+  createdAt: number;
+  createdById: string | null;
+  createdByName: string;
+  expiresAt: number | null;
+  lastUsedAt: number | null;
+  lastUsedIp: string | null;
+  revokedAt: number | null;
+  revokedByName: string | null;
+}
+
+export interface WebhookEndpointsTable {
+  id: string;
+  url: string;
+  description: string;
+  /** JSON array of WebhookEventType. */
+  events: string;
+  includeNotes: number;
+  allowPrivateNetwork: number;
+  isActive: number;
+  /** The signing secret, sealed with the data key `webhook:<id>`. */
+  secret: Buffer;
+  createdAt: number;
+  createdByName: string;
+  updatedAt: number;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  endpointId: string;
+  eventId: string;
+  eventType: string;
+  conversationId: string | null;
+  /** JSON: the event's facts (ids, status, agent), never message text. */
+  facts: string;
+  dedupeKey: string | null;
+  redeliveryOf: string | null;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  createdAt: number;
+  nextAttemptAt: number | null;
+  claimedUntil: number | null;
+  claim: string | null;
+  lastAttemptAt: number | null;
+  deliveredAt: number | null;
+  responseStatus: number | null;
+  latencyMs: number | null;
+  responseSnippet: string | null;
+  error: string | null;
+}
+
 export interface Database {
   settings: SettingsTable;
   locks: LocksTable;
@@ -408,6 +468,9 @@ export interface Database {
   contactNotes: ContactNotesTable;
   widgetSites: WidgetSitesTable;
   widgetContacts: WidgetContactsTable;
+  apiTokens: ApiTokensTable;
+  webhookEndpoints: WebhookEndpointsTable;
+  webhookDeliveries: WebhookDeliveriesTable;
 }
 
 export type { Generated };

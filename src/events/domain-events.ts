@@ -47,6 +47,8 @@ export interface DomainEventMap {
   'agent.changed': { userId: string; availability: 'online' | 'away'; capacity: number | null };
   /** Teams or their members changed: desks refresh which queues they see. */
   'teams.changed': { teamId: string | null };
+  /** A webhook endpoint was added, changed or removed: every instance reloads which events have subscribers. */
+  'webhooks.changed': { endpointId: string };
   /** Rows were written to the outbox (src/db/outbox.ts): a wake-up for the jobs runner, which also polls. */
   'outbox.enqueued': { count: number };
 }
@@ -57,7 +59,7 @@ export interface MessageCreatedPayload {
   seq: number;
   publicSeq: number | null;
   kind: 'text' | 'system' | 'note';
-  authorType: 'visitor' | 'customer' | 'staff' | 'system';
+  authorType: 'visitor' | 'customer' | 'staff' | 'system' | 'bot';
   authorId: string | null;
   authorName: string;
   authorTitle: string | null;

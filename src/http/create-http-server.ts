@@ -20,6 +20,7 @@ import { installCsrfProtection } from './auth/csrf.js';
 import type { Side } from '../core/sides.js';
 import { routeModules } from './routes/index.js';
 import type { TypedApp } from './routes/route-module.js';
+import { documentRouteAuth, SECURITY_SCHEMES } from './auth/route-auth.js';
 import { redisWithFallbackStore } from './rate-limit-store.js';
 import { registerWebApp } from './web-app.js';
 
@@ -124,13 +125,19 @@ export async function createHttpServer(ctx: AppContext, sides: readonly Side[]):
       info: {
         title: 'Support Central API',
         version: '1',
-        description: 'REST API of Support Central. Errors are always `{error:{code,message,details?}}`.',
+        description:
+          'REST API of Support Central. Errors are always `{error:{code,message,details?}}`. Every operation says ' +
+          'who may call it (`x-auth`: public, session, or session-or-token with `x-required-scope`); API tokens ' +
+          'are created in Admin → API tokens (docs/integrations.md).',
       },
+      components: { securitySchemes: SECURITY_SCHEMES },
     },
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
 
+  // Before the routes: each operation's authentication, from its `config.auth` (route-auth.ts).
+  documentRouteAuth(app as unknown as FastifyInstance);
   for (const module of routeModules) {
     if (module.sides.some((s) => sides.includes(s))) {
       await app.register(async (scope) => module.register(scope, ctx));

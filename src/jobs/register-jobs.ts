@@ -7,6 +7,14 @@ import { DELETE_FILES_TOPIC, SWEEP_INTERVAL_MS } from '../modules/attachments/at
 import { REPLY_MAIL_SWEEP_MS, REPLY_MAIL_TASK, REPLY_MAIL_TOPIC } from '../modules/continuity/reply-mail.service.js';
 import { idleConversations } from '../modules/desk/desk.repository.js';
 import { DAILY_CHECK_MS, FIRST_CHECK_MS } from '../modules/retention/retention.service.js';
+import {
+  WEBHOOK_CONVERSATION_TOPIC,
+  WEBHOOK_DELIVER_EVERY_MS,
+  WEBHOOK_DELIVER_TASK,
+  WEBHOOK_MESSAGE_TOPIC,
+  WEBHOOK_PRUNE_EVERY_MS,
+  WEBHOOK_PRUNE_TASK,
+} from '../modules/webhooks/webhook-delivery.service.js';
 import type { JobsRunner } from './jobs-runner.js';
 import { ASSIGN_SWEEP_MS, ASSIGN_TASK, ASSIGN_TOPIC } from '../modules/routing/assignment.service.js';
 
@@ -34,8 +42,40 @@ export function registerJobs(runner: JobsRunner, ctx: Pick<AppContext, 'services
     handle: async (payload) =>
       void (await services.assignment.assign((payload as { conversationId: string }).conversationId)),
   });
+  // Webhooks: one outbox row per event, fanned out to one delivery row per subscribed endpoint (keyed, so a repeated
+  // fan-out adds nothing); the deliveries have their own attempts, sent by the task below.
+  runner.handle({
+    topic: WEBHOOK_MESSAGE_TOPIC,
+    handle: (payload, row) =>
+      services.webhooks.fanOutMessage(payload as { messageId: string; conversationId: string }, row),
+  });
+  runner.handle({
+    topic: WEBHOOK_CONVERSATION_TOPIC,
+    handle: (payload, row) =>
+      services.webhooks.fanOutConversation(payload as Parameters<typeof services.webhooks.fanOutConversation>[0], row),
+  });
 
   // Periodic tasks.
+  runner.every({
+    name: WEBHOOK_DELIVER_TASK,
+    everyMs: WEBHOOK_DELIVER_EVERY_MS,
+    firstRunMs: 0,
+    // Every instance sends; each delivery is claimed by one (a conditional update), so a slow receiver never holds
+    // up the outbox or the other deliveries, and the work spreads over the instances.
+    lease: false,
+    run: async () => void (await services.webhooks.deliverDue()),
+  });
+  runner.every({
+    name: WEBHOOK_PRUNE_TASK,
+    everyMs: WEBHOOK_PRUNE_EVERY_MS,
+    run: async () => void (await services.webhooks.prune()),
+  });
+  runner.every({
+    name: 'webhooks.subscriptions',
+    everyMs: 60_000,
+    lease: false, // per instance: the safety net behind the `webhooks.changed` bus event
+    run: () => services.webhookEndpoints.refresh(),
+  });
   runner.every({
     name: REPLY_MAIL_TASK,
     everyMs: REPLY_MAIL_SWEEP_MS,

@@ -46,6 +46,9 @@ import { AssignmentService } from './routing/assignment.service.js';
 import { teamsOfConversations } from './routing/routing.repository.js';
 import { ContactService } from './contacts/contact.service.js';
 import { WidgetService } from './widget/widget.service.js';
+import { ApiTokenService } from './api-tokens/api-token.service.js';
+import { WebhookEndpointService } from './webhooks/webhook-endpoint.service.js';
+import { WebhookDeliveryService } from './webhooks/webhook-delivery.service.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -123,6 +126,11 @@ export interface Services {
   contacts: ContactService;
   /** The embeddable widget: allowed sites, their identity secrets, host-signed identity. */
   widget: WidgetService;
+  /** Integrations: API tokens (a principal of their own), webhook endpoints and their deliveries. */
+  apiTokens: ApiTokenService;
+  webhookEndpoints: WebhookEndpointService;
+  /** Call `webhookEndpoints.initialise()` at start (the subscription cache). */
+  webhooks: WebhookDeliveryService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -146,6 +154,20 @@ export function createServices(deps: ServiceDeps): Services {
   );
   const storage = deps.storage ?? defaultAttachmentStorage(config);
   const attachments = new AttachmentService({ db, clock, logger, keys, settings, storage });
+  const apiTokens = new ApiTokenService({ db, bus, clock, audit });
+  const webhookEndpoints = new WebhookEndpointService({ db, bus, clock, logger, keys, audit });
+  const webhooks = new WebhookDeliveryService({
+    config,
+    db,
+    bus,
+    clock,
+    logger,
+    keys,
+    attachments,
+    audit,
+    endpoints: webhookEndpoints,
+    jobs: deps.jobs,
+  });
   const conversations = new ConversationService({
     db,
     dialect,
@@ -159,10 +181,15 @@ export function createServices(deps: ServiceDeps): Services {
     messageLimiter,
     schedule,
     // An agent's reply may have to reach a visitor who is away by e-mail: queued in the reply's own transaction.
-    messageEffects: (m) =>
-      mailer.isConfigured && m.authorType === 'staff' && m.kind === 'text'
+    // A webhook event too, when some endpoint subscribes to message.created (per-instance subscription cache).
+    messageEffects: (m) => [
+      ...(mailer.isConfigured && m.authorType === 'staff' && m.kind === 'text'
         ? [{ topic: REPLY_MAIL_TOPIC, onlyWithEmail: true }]
-        : [],
+        : []),
+      ...webhooks.messageEffects(m),
+    ],
+    // Lifecycle webhook events (created, assigned, closed) are written in the change's own transaction.
+    conversationEffects: (uow, change) => webhooks.onConversationChange(uow, change),
   });
   const presence = new PresenceService({ redis, keyPrefix: config.redis?.keyPrefix ?? 'sc', bus, logger });
   const teams = new TeamService({ db, bus, clock, audit, presence });
@@ -274,5 +301,8 @@ export function createServices(deps: ServiceDeps): Services {
     teams,
     assignment,
     contacts,
+    apiTokens,
+    webhookEndpoints,
+    webhooks,
   };
 }

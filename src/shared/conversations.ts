@@ -10,7 +10,8 @@ import { firstMessageSchema, normalizeMessageText, ruleSchema } from './text-rul
 
 export type ConversationStatus = 'waiting' | 'active' | 'closed' | 'left';
 export type MessageKind = 'text' | 'system' | 'note';
-export type AuthorType = 'visitor' | 'customer' | 'staff' | 'system';
+/** `bot`: an integration replying under its bot name (an API token with messages:write). */
+export type AuthorType = 'visitor' | 'customer' | 'staff' | 'system' | 'bot';
 
 export interface MessageView {
   id: string;

@@ -26,6 +26,11 @@ export const ERROR_CATALOGUE = {
     message: 'The identity token is not valid for this site: check the signature, the secret and the claims.',
   },
   identity_expired: { status: 401, message: 'The identity token has expired: sign a fresh one.' },
+  insufficient_scope: { status: 403, message: 'This API token does not have the scope this endpoint needs.' },
+  api_token_not_accepted: {
+    status: 403,
+    message: 'API tokens cannot be used on this endpoint; it needs a signed-in session.',
+  },
   sign_in_required: { status: 403, message: 'This conversation belongs to an account: sign in to continue it.' },
   // 404 / 405 / 409
   not_found: { status: 404, message: 'Not found.' },
@@ -44,6 +49,10 @@ export const ERROR_CATALOGUE = {
   last_admin: { status: 409, message: 'The last active admin cannot be removed or deactivated.' },
   mail_not_configured: { status: 409, message: 'E-mail is not set up on this server; please ask an administrator.' },
   attachment_in_use: { status: 409, message: 'This file is already attached to another message.' },
+  webhook_target_refused: {
+    status: 400,
+    message: 'This address is not a public one; allow private network targets for this endpoint to use it.',
+  },
   override_exists: { status: 409, message: 'That date already has an override; change or delete it instead.' },
   // 413 / 415 / 429
   payload_too_large: { status: 413, message: 'The request body is too large.' },

@@ -135,6 +135,8 @@ describe.skipIf(!chromiumAvailable())(
           ['admin-audit', '/staff/admin/audit'],
           ['admin-settings', '/staff/admin/settings'],
           ['admin-widget', '/staff/admin/widget'],
+          ['admin-api-tokens', '/staff/admin/api-tokens'],
+          ['admin-webhooks', '/staff/admin/webhooks'],
           ['staff-account', '/staff/account'],
         ] as const) {
           await page.goto(`${t.url}${path}`);

@@ -16,6 +16,7 @@ import * as outbox from './2026-12-07T0100-outbox.js';
 import * as routing from './2026-12-07T0300-routing.js';
 import * as contacts from './2026-12-07T0310-contacts.js';
 import * as widget from './2026-12-07T0200-widget.js';
+import * as integrations from './2026-12-07T0500-integrations.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-23T0000-foundation': foundation,
@@ -31,4 +32,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07T0300-routing': routing,
   '2026-12-07T0310-contacts': contacts,
   '2026-12-07T0200-widget': widget,
+  '2026-12-07T0500-integrations': integrations,
 };

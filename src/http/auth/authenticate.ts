@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../core/context.js';
 import type { Principal, RequestMeta } from '../../modules/identity/principal.js';
 import { SESSION_COOKIE } from '../../core/sides.js';
+import { API_TOKEN_PREFIX } from '../../shared/integrations.js';
 import { bearerToken, setSessionCookie, type CookieSide } from './session-cookies.js';
 
 const cache = new WeakMap<FastifyRequest, Partial<Record<CookieSide, Principal | null>>>();
@@ -19,16 +20,18 @@ export async function authenticate(
   const memo = cache.get(request) ?? {};
   if (side in memo) return memo[side] ?? undefined;
   const bearer = bearerToken(request);
-  const token = bearer ?? request.cookies[SESSION_COOKIE[side]];
+  // An API token is never a session (route-auth.ts handles it), and a request that carries one is judged by it
+  // alone: its cookies do not count (a bearer request skips the CSRF origin check).
+  const token = bearer?.startsWith(API_TOKEN_PREFIX) ? undefined : (bearer ?? request.cookies[SESSION_COOKIE[side]]);
   let principal: Principal | undefined;
   if (token) {
     const verified = await ctx.services.sessions.verify(token);
     principal = verified?.principal;
-    if (verified && !bearer && verified.refreshed) {
+    if (verified && token !== bearer && verified.refreshed) {
       setSessionCookie(reply, ctx.config, side, token, verified.expiresAt, ctx.clock.now());
     }
     // A bearer token speaks for its own kind only: a staff token is not a visitor on the public side.
-    if (principal && bearer && (side === 'staff') !== (principal.kind === 'staff')) principal = undefined;
+    if (principal && token === bearer && (side === 'staff') !== (principal.kind === 'staff')) principal = undefined;
   }
   memo[side] = principal ?? null;
   cache.set(request, memo);

@@ -2,7 +2,15 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../core/context.js';
 import type { CustomerPrincipal, PublicPrincipal, StaffPrincipal } from '../../modules/identity/principal.js';
 import { AppError } from '../../shared/errors.js';
+import { API_TOKEN_PREFIX } from '../../shared/integrations.js';
 import { authenticate } from './authenticate.js';
+import { bearerToken } from './session-cookies.js';
+
+/** An API token on a session-only route: a clear refusal instead of "please sign in". */
+function refuseApiToken(request: FastifyRequest): void {
+  const bearer = bearerToken(request);
+  if (bearer?.startsWith(API_TOKEN_PREFIX)) throw new AppError('api_token_not_accepted');
+}
 
 /**
  * Route guards. Each resolves the principal of its side or throws: 401 when nobody is signed in there,
@@ -15,6 +23,7 @@ export async function requireStaff(
 ): Promise<StaffPrincipal> {
   const staff = await authenticate(ctx, request, reply, 'staff');
   if (staff?.kind === 'staff') return staff;
+  refuseApiToken(request);
   const other = await authenticate(ctx, request, reply, 'public');
   throw new AppError(other ? 'forbidden' : 'unauthenticated');
 }
@@ -37,6 +46,7 @@ export async function requirePublicPrincipal(
 ): Promise<PublicPrincipal> {
   const p = await authenticate(ctx, request, reply, 'public');
   if (p?.kind === 'visitor' || p?.kind === 'customer') return p;
+  refuseApiToken(request);
   throw new AppError('unauthenticated');
 }
 
@@ -47,5 +57,6 @@ export async function requireCustomer(
 ): Promise<CustomerPrincipal> {
   const p = await authenticate(ctx, request, reply, 'public');
   if (p?.kind === 'customer') return p;
+  refuseApiToken(request);
   throw new AppError(p ? 'forbidden' : 'unauthenticated', p ? 'Sign in with a customer account first.' : undefined);
 }

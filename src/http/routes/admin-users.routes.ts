@@ -7,6 +7,7 @@ import { adminResetPasswordSchema, staffCreateSchema, staffUpdateSchema } from '
 import { requestMeta } from '../auth/authenticate.js';
 import { requireAdmin } from '../auth/guards.js';
 import type { RouteModule } from './route-module.js';
+import { auditActorOf, requireAdminOrToken } from '../auth/route-auth.js';
 
 const userView = z.object({
   id: z.string(),
@@ -37,12 +38,22 @@ export const adminUsersRoutes: RouteModule = {
       return { ...admin, id: admin.userId, name: admin.username, ip: requestMeta(request).ip };
     };
 
+    const contacts = { auth: { scope: 'contacts:manage' as const } };
+    /** A token with contacts:manage sees customers only: staff accounts are as missing as unknown ids. */
+    const customerForToken = async (p: Awaited<ReturnType<typeof requireAdminOrToken>>, id: string) => {
+      const user = await ctx.services.users.get(id);
+      if (p.kind === 'token' && user.role !== 'customer') throw new AppError('not_found');
+      return user;
+    };
+
     app.get(
       '/api/admin/users',
       {
+        config: contacts,
         schema: {
           tags,
           summary: 'List or search staff or customers',
+          description: 'An API token (contacts:manage) lists customers only (`kind=customers`).',
           querystring: z.strictObject({
             kind: z.enum(['staff', 'customers']).default('staff'),
             search: z.string().trim().max(100).optional(),
@@ -57,8 +68,11 @@ export const adminUsersRoutes: RouteModule = {
         },
       },
       async (request, reply) => {
-        await requireAdmin(ctx, request, reply);
+        const p = await requireAdminOrToken(ctx, request, reply);
         const q = request.query;
+        if (p.kind === 'token' && q.kind !== 'customers') {
+          throw new AppError('insufficient_scope', 'An API token may list customers only (kind=customers).');
+        }
         const { rows, total } = await ctx.services.users.list({
           kind: q.kind,
           search: q.search || undefined,
@@ -83,11 +97,18 @@ export const adminUsersRoutes: RouteModule = {
 
     app.get(
       '/api/admin/users/:id',
-      { schema: { tags, summary: 'One account', params: idParams, response: { 200: userView } } },
-      async (request, reply) => {
-        await requireAdmin(ctx, request, reply);
-        return presentUser(await ctx.services.users.get(request.params.id));
+      {
+        config: contacts,
+        schema: {
+          tags,
+          summary: 'One account',
+          description: 'An API token (contacts:manage) reads customers only.',
+          params: idParams,
+          response: { 200: userView },
+        },
       },
+      async (request, reply) =>
+        presentUser(await customerForToken(await requireAdminOrToken(ctx, request, reply), request.params.id)),
     );
 
     app.patch(
@@ -156,15 +177,19 @@ export const adminUsersRoutes: RouteModule = {
     app.delete(
       '/api/admin/users/:id',
       {
+        config: contacts,
         schema: {
           tags,
           summary: "Delete an account (a customer's conversations are erased)",
+          description: 'An API token (contacts:manage) deletes customers only; the audit log names the token.',
           params: idParams,
           response: { 200: ok },
         },
       },
       async (request, reply) => {
-        await ctx.services.users.delete(await actorOf(request, reply), request.params.id);
+        const p = await requireAdminOrToken(ctx, request, reply);
+        await customerForToken(p, request.params.id);
+        await ctx.services.users.delete(auditActorOf(p, request), request.params.id);
         return { ok: true as const };
       },
     );

@@ -29,7 +29,7 @@ export const continuityRoutes: RouteModule = {
           body: z.strictObject({ token: z.string().max(200), transport: z.enum(['cookie', 'bearer']).optional() }),
           response: { 200: z.object({ conversationId: z.string(), token: z.string().optional() }) },
         },
-        config: { rateLimit: limits.visitorSession },
+        config: { rateLimit: limits.visitorSession, auth: 'public' },
       },
       async (request, reply) => {
         const { conversationId, session } = await ctx.services.resume.resume(request.body.token, requestMeta(request));

@@ -7,6 +7,7 @@ import {
 } from '../../shared/conversations.js';
 import { requestMeta } from '../auth/authenticate.js';
 import { requirePublicPrincipal, requireStaff } from '../auth/guards.js';
+import { requireStaffOrToken } from '../auth/route-auth.js';
 import { attachmentViewSchema } from './attachments.routes.js';
 import { httpRateLimits } from '../rate-limits.js';
 import type { RouteModule } from './route-module.js';
@@ -19,7 +20,7 @@ const messageView = z.object({
   seq: z.number(),
   kind: z.enum(['text', 'system', 'note']),
   author: z.object({
-    type: z.enum(['visitor', 'customer', 'staff', 'system']),
+    type: z.enum(['visitor', 'customer', 'staff', 'system', 'bot']),
     name: z.string(),
     title: z.string().nullable(),
     isSelf: z.boolean(),
@@ -72,6 +73,7 @@ export const conversationRoutes: RouteModule = {
     app.get(
       '/api/topics',
       {
+        config: { auth: 'public' },
         schema: {
           tags,
           summary: 'Topics the start form offers',
@@ -201,9 +203,11 @@ export const staffConversationRoutes: RouteModule = {
     const tags = ['staff: conversations'];
     const svc = ctx.services.conversations;
 
+    const read = { auth: { scope: 'conversations:read' as const } };
     app.get(
       '/api/staff/conversations/:id',
       {
+        config: read,
         schema: {
           tags,
           summary: 'Any conversation (agents may read every conversation)',
@@ -211,40 +215,46 @@ export const staffConversationRoutes: RouteModule = {
           response: { 200: staffConversationView },
         },
       },
-      async (request, reply) => svc.getStaffView(await requireStaff(ctx, request, reply), request.params.id),
+      async (request, reply) => svc.getStaffView(await requireStaffOrToken(ctx, request, reply), request.params.id),
     );
 
     app.get(
       '/api/staff/conversations/:id/messages',
       {
+        config: read,
         schema: {
           tags,
           summary: 'Messages (notes included) after a sequence number',
+          description: 'An API token gets private notes only with the scope `notes:read` as well.',
           params: idParams,
           querystring: historyQuerySchema,
           response: { 200: historyView(staffConversationView) },
         },
       },
       async (request, reply) => {
-        const staff = await requireStaff(ctx, request, reply);
-        return svc.history(staff, request.params.id, request.query.after, request.query.limit);
+        const reader = await requireStaffOrToken(ctx, request, reply);
+        return svc.history(reader, request.params.id, request.query.after, request.query.limit);
       },
     );
 
     app.post(
       '/api/staff/conversations/:id/messages',
       {
+        config: { auth: { scope: 'messages:write' } },
         schema: {
           tags,
-          summary: 'Reply or post a private note (join first)',
+          summary: 'Reply or post a private note (join first); an API token replies as its bot',
+          description:
+            'Agents must join first. An API token with `messages:write` replies as its bot (author type `bot`, ' +
+            'its bot name, title "Bot") in any open conversation without joining it, text only (no notes, no files).',
           params: idParams,
           body: staffSendMessageSchema,
           response: { 200: sendResult, 201: sendResult },
         },
       },
       async (request, reply) => {
-        const staff = await requireStaff(ctx, request, reply);
-        const result = await svc.send(staff, request.params.id, request.body);
+        const author = await requireStaffOrToken(ctx, request, reply);
+        const result = await svc.send(author, request.params.id, request.body);
         return reply.status(result.duplicate ? 200 : 201).send(result);
       },
     );

@@ -6,6 +6,7 @@ import { requestMeta } from '../auth/authenticate.js';
 import { requireAdmin, requireStaff } from '../auth/guards.js';
 import { visibleQueue } from '../../modules/routing/team.service.js';
 import type { RouteModule } from './route-module.js';
+import { requireStaffOrToken } from '../auth/route-auth.js';
 
 const idParams = z.object({ id: z.string().min(1).max(64) });
 const ok = z.object({ ok: z.literal(true) });
@@ -28,18 +29,24 @@ export const deskRoutes: RouteModule = {
     app.get(
       '/api/staff/queue',
       {
+        config: { auth: { scope: 'conversations:read' } },
         schema: {
           tags,
           summary:
-            'Waiting conversations I may pick (my teams first, then the general queue; admins: all), longest waiting first',
+            'Waiting conversations I may pick (my teams first, then the general queue; admins and API tokens: all), longest waiting first',
+          description: 'For an API token, `counters.mine` is 0 (a token joins nothing).',
         },
       },
       async (request, reply) => {
-        const staff = await requireStaff(ctx, request, reply);
+        const reader = await requireStaffOrToken(ctx, request, reply);
+        if (reader.kind === 'token') {
+          const snapshot = await desk.queueSnapshot();
+          return { queue: snapshot.queue, counters: { ...snapshot.counters, mine: 0 } };
+        }
         const [snapshot, counters, visibility] = await Promise.all([
           desk.queueSnapshot(),
-          desk.counters(staff),
-          ctx.services.teams.visibilityOf(staff),
+          desk.counters(reader),
+          ctx.services.teams.visibilityOf(reader),
         ]);
         const mine = visibleQueue(snapshot, visibility);
         return { queue: mine.queue, counters: { ...counters, waiting: mine.counters.waiting } };
@@ -49,15 +56,21 @@ export const deskRoutes: RouteModule = {
     app.get(
       '/api/staff/conversations',
       {
+        config: { auth: { scope: 'conversations:read' } },
         schema: {
           tags,
           summary: 'My open conversations (with unread counts), all active ones, or recently closed ones',
+          description: 'For an API token, `mine` is always empty (a token joins nothing).',
           querystring: z.strictObject({ scope: z.enum(['mine', 'active', 'closed']).default('mine') }),
         },
       },
-      async (request, reply) => ({
-        conversations: await desk.list(await requireStaff(ctx, request, reply), request.query.scope),
-      }),
+      async (request, reply) => {
+        const reader = await requireStaffOrToken(ctx, request, reply);
+        if (reader.kind === 'token' && request.query.scope === 'mine') return { conversations: [] };
+        return {
+          conversations: await desk.list({ userId: reader.kind === 'staff' ? reader.userId : '' }, request.query.scope),
+        };
+      },
     );
 
     // Canned replies: every agent reads them, admins manage them.

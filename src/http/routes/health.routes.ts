@@ -19,6 +19,7 @@ export const healthRoutes: RouteModule = {
     app.get(
       '/healthz',
       {
+        config: { auth: 'public' },
         schema: {
           tags: ['operations'],
           summary: 'Liveness: the process is up',
@@ -31,6 +32,7 @@ export const healthRoutes: RouteModule = {
     app.get(
       '/readyz',
       {
+        config: { auth: 'public' },
         schema: {
           tags: ['operations'],
           summary: 'Readiness: 503 when the database is unreachable; Redis trouble is reported but does not fail it',

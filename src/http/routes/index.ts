@@ -6,6 +6,7 @@ import { attachmentRoutes, staffAttachmentRoutes } from './attachments.routes.js
 import { conversationRoutes, staffConversationRoutes } from './conversations.routes.js';
 import { deskRoutes } from './desk.routes.js';
 import { healthRoutes, metricsRoutes } from './health.routes.js';
+import { apiTokenRoutes, webhookRoutes } from './integrations.routes.js';
 import { publicAuthRoutes } from './public-auth.routes.js';
 import { settingsRoutes } from './settings.routes.js';
 import { staffAuthRoutes } from './staff-auth.routes.js';
@@ -34,4 +35,6 @@ export const routeModules: readonly RouteModule[] = [
   contactRoutes,
   widgetRoutes,
   adminWidgetRoutes,
+  apiTokenRoutes,
+  webhookRoutes,
 ];

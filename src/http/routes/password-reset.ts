@@ -28,7 +28,7 @@ export function registerPasswordResetRoutes(
         body: passwordResetRequestSchema,
         response: { 202: ok },
       },
-      config: { rateLimit: limit },
+      config: { rateLimit: limit, auth: 'public' },
     },
     async (request, reply) => {
       const origin = linkOrigin(ctx.config, request.raw, options.side === 'staff' ? 'staff' : 'public');
@@ -45,7 +45,7 @@ export function registerPasswordResetRoutes(
         body: passwordResetConfirmSchema,
         response: { 200: ok },
       },
-      config: { rateLimit: limit },
+      config: { rateLimit: limit, auth: 'public' },
     },
     async (request) => {
       await ctx.services.accountMail.confirmPasswordReset(

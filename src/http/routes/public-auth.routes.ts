@@ -72,6 +72,7 @@ export const publicAuthRoutes: RouteModule = {
     app.get(
       '/api/session',
       {
+        config: { auth: 'public' },
         schema: {
           tags,
           summary: 'Who this browser is on the public side (a visitor, a customer, or nobody)',
@@ -93,7 +94,7 @@ export const publicAuthRoutes: RouteModule = {
           body: z.strictObject({ transport }).optional(),
           response: { 200: sessionResponse, 201: sessionResponse },
         },
-        config: { rateLimit: limits.visitorSession },
+        config: { rateLimit: limits.visitorSession, auth: 'public' },
       },
       async (request, reply) => {
         const existing = await authenticate(ctx, request, reply, 'public');
@@ -118,7 +119,7 @@ export const publicAuthRoutes: RouteModule = {
           body: registerSchema.and(z.object({ transport })),
           response: { 201: sessionResponse },
         },
-        config: { rateLimit: limits.registration },
+        config: { rateLimit: limits.registration, auth: 'public' },
       },
       async (request, reply) => {
         const current = await authenticate(ctx, request, reply, 'public');
@@ -146,7 +147,7 @@ export const publicAuthRoutes: RouteModule = {
           body: loginSchema.extend({ transport }),
           response: { 200: sessionResponse },
         },
-        config: { rateLimit: limits.login },
+        config: { rateLimit: limits.login, auth: 'public' },
       },
       async (request, reply) => {
         const current = await authenticate(ctx, request, reply, 'public');
@@ -229,6 +230,7 @@ export const publicAuthRoutes: RouteModule = {
     app.post(
       '/api/customers/verify-email',
       {
+        config: { auth: 'public' },
         schema: {
           tags,
           summary: 'Confirm an e-mail address with the token from the e-mail',

@@ -28,6 +28,7 @@ export const settingsRoutes: RouteModule = {
     app.get(
       '/api/settings/public',
       {
+        config: { auth: 'public' },
         schema: {
           tags: ['settings'],
           summary:

@@ -35,6 +35,7 @@ export const staffAuthRoutes: RouteModule = {
     app.get(
       '/api/staff/session',
       {
+        config: { auth: 'public' },
         schema: {
           tags,
           summary: 'The signed-in staff member, or null',
@@ -61,7 +62,7 @@ export const staffAuthRoutes: RouteModule = {
           body: loginSchema.extend({ transport: z.enum(['cookie', 'bearer']).optional() }),
           response: { 200: z.object({ me: meSchema, token: z.string().optional(), redirectTo: z.string() }) },
         },
-        config: { rateLimit: limits.login },
+        config: { rateLimit: limits.login, auth: 'public' },
       },
       async (request, reply) => {
         const { user, session } = await ctx.services.auth.login('staff', request.body, requestMeta(request));

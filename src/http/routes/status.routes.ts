@@ -10,6 +10,7 @@ export const statusRoutes: RouteModule = {
     app.get(
       '/api/status',
       {
+        config: { auth: 'public' },
         schema: {
           tags: ['support hours'],
           summary: 'Whether support is available now, why, today’s hours and the next opening (support timezone)',

@@ -45,6 +45,16 @@ const FIELD_LABELS: Record<string, string> = {
   'attachments.maxMessageBytes': 'Largest message (bytes)',
   'attachments.maxFiles': 'Files per message',
   'attachments.allowedExtensions': 'Allowed file types',
+  scopes: 'Scopes',
+  botName: 'Bot name',
+  expiresAt: 'Expires',
+  url: 'URL',
+  description: 'Description',
+  events: 'Events',
+  includeNotes: 'Private notes',
+  allowPrivateNetwork: 'Private network targets',
+  event: 'Event',
+  eventId: 'Event id',
 };
 
 /** Details kept for machines (older entries, filters of the API), not shown as facts. */
@@ -120,6 +130,20 @@ function summaryOf(e: AuditEntry): string {
       return 'Changed a date override';
     case 'message_logs.viewed':
       return 'Viewed the message logs';
+    case 'api_token.created':
+      return `Created the API token “${who}”`;
+    case 'api_token.revoked':
+      return `Revoked the API token “${who}”`;
+    case 'webhook.created':
+      return `Added the webhook endpoint ${who}`;
+    case 'webhook.updated':
+      return `Changed the webhook endpoint ${who}`;
+    case 'webhook.deleted':
+      return `Deleted the webhook endpoint ${who}`;
+    case 'webhook.secret_rotated':
+      return `Rotated the signing secret of ${who}`;
+    case 'webhook.redelivered':
+      return `Redelivered ${text(d.event)} to ${who}`;
     default:
       return e.action;
   }

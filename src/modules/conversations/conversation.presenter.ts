@@ -6,11 +6,11 @@ import type {
   StaffConversationView,
   VerifiedContactView,
 } from '../../shared/conversations.js';
-import type { Principal } from '../identity/principal.js';
+import type { ActingPrincipal } from '../identity/principal.js';
 import type { ConversationRow, MessageRow, ParticipantRow } from './conversation.repository.js';
 
 /** Who is looking: decides which sequence is shown, whether notes exist, and which messages are "mine". */
-export type Viewer = { side: 'public' | 'staff'; principal: Principal };
+export type Viewer = { side: 'public' | 'staff'; principal: ActingPrincipal };
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -19,6 +19,7 @@ export function isSelf(viewer: Viewer, authorId: string | null): boolean {
   const p = viewer.principal;
   if (p.kind === 'visitor') return authorId === p.visitorId;
   if (p.kind === 'customer') return authorId === p.userId || authorId === p.visitorId;
+  if (p.kind === 'token') return authorId === p.tokenId;
   return authorId === p.userId;
 }
 

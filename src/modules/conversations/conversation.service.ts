@@ -10,7 +10,7 @@ import type { EventBus } from '../../events/event-bus.js';
 import type { ConversationView, MessageView, StaffConversationView } from '../../shared/conversations.js';
 import { validateDisplayName } from '../../shared/display-name.js';
 import { AppError } from '../../shared/errors.js';
-import type { PublicPrincipal, StaffPrincipal } from '../identity/principal.js';
+import type { PublicPrincipal, StaffOrToken, StaffPrincipal, TokenPrincipal } from '../identity/principal.js';
 import { staffDisplayNames, type UserRow } from '../identity/user.repository.js';
 import { DecryptionError } from '../keys/record-cipher.js';
 import { MissingDataKeyError, type KeyService } from '../keys/key.service.js';
@@ -75,7 +75,30 @@ export interface ConversationServiceDeps {
   schedule?: ScheduleService;
   /** Side effects a sent message causes (outbox rows written with it), e.g. queueing a reply e-mail. */
   messageEffects?: (message: NewMessage) => MessageEffect[];
+  /**
+   * Side effects of a lifecycle change (start, join, close…), run inside the change's transaction after its rows
+   * are written: e.g. a webhook event written to the outbox with the change.
+   */
+  conversationEffects?: (uow: UnitOfWork, change: ConversationChangeEffect) => Promise<void>;
 }
+
+/** A lifecycle change as `conversationEffects` sees it (the conversation row after the change). */
+export interface ConversationChangeEffect {
+  change: ConversationChangedPayload['change'];
+  conversation: ConversationRow;
+  /** The agent who joined (change `joined`). */
+  agentId?: string;
+  /** A start: the conversation's first message. */
+  firstMessageId?: string;
+}
+
+/** Anyone who may read or write through this service: the owner, staff, or an API token (its scope checked by the route). */
+type Reader = PublicPrincipal | StaffOrToken;
+
+/** Reads every conversation (staff, and tokens with conversations:read). */
+const readsAll = (p: Reader): p is StaffOrToken => p.kind === 'staff' || p.kind === 'token';
+/** The title a bot's messages carry, so visitors and agents see it is not a person. */
+export const BOT_TITLE = 'Bot';
 
 export interface StartInput {
   displayName?: string;
@@ -124,10 +147,10 @@ export class ConversationService {
   }
 
   /** The conversation if `principal` may read it; otherwise not_found (never "forbidden": no existence leak). */
-  async requireReadable(principal: PublicPrincipal | StaffPrincipal, id: string): Promise<ConversationRow> {
+  async requireReadable(principal: Reader, id: string): Promise<ConversationRow> {
     const row = typeof id === 'string' && id.length <= 64 ? await findConversation(this.deps.db, id) : undefined;
     if (!row) throw new AppError('not_found');
-    if (principal.kind !== 'staff' && !this.ownsConversation(principal, row)) throw new AppError('not_found');
+    if (!readsAll(principal) && !this.ownsConversation(principal, row)) throw new AppError('not_found');
     return row;
   }
 
@@ -163,7 +186,7 @@ export class ConversationService {
   }
 
   /** The conversation if `principal` may write in it now (open; staff must have joined); else the refusal. */
-  async requireWritable(principal: PublicPrincipal | StaffPrincipal, id: string): Promise<ConversationRow> {
+  async requireWritable(principal: Reader, id: string): Promise<ConversationRow> {
     const row = await this.requireReadable(principal, id);
     await this.writeCheck(principal)(row, this.isParticipantNow);
     return row;
@@ -174,7 +197,7 @@ export class ConversationService {
     return this.viewOf(row, 'public');
   }
 
-  async getStaffView(staff: StaffPrincipal, id: string): Promise<StaffConversationView> {
+  async getStaffView(staff: StaffOrToken, id: string): Promise<StaffConversationView> {
     const row = await this.requireReadable(staff, id);
     return (await this.viewOf(row, 'staff')) as StaffConversationView;
   }
@@ -202,20 +225,23 @@ export class ConversationService {
 
   /** Messages after `after` in the viewer's numbering, decrypted; `hasMore` when the page was full. */
   async history(
-    principal: PublicPrincipal | StaffPrincipal,
+    principal: Reader,
     id: string,
     after: number,
     limit: number,
   ): Promise<{ conversation: ConversationView; messages: MessageView[]; hasMore: boolean }> {
     const row = await this.requireReadable(principal, id);
-    const viewer: Viewer = { side: principal.kind === 'staff' ? 'staff' : 'public', principal };
+    const viewer: Viewer = { side: readsAll(principal) ? 'staff' : 'public', principal };
     const lastSeq = viewer.side === 'public' ? row.lastPublicSeq : row.lastSeq;
     if (!Number.isSafeInteger(after) || after < 0 || after > lastSeq) {
       // A sequence from the future (or another conversation): the client must resync from what it can trust.
       throw new AppError('sequence_invalid', undefined, { lastSeq });
     }
     const rows = await listMessagesAfter(this.deps.db, row.id, after, limit + 1, viewer.side);
-    const page = rows.slice(0, limit);
+    let page = rows.slice(0, limit);
+    // An API token reads private notes only with notes:read (staff numbering: the gaps are where notes were).
+    if (principal.kind === 'token' && !principal.scopes.includes('notes:read'))
+      page = page.filter((m) => m.kind !== 'note');
     return {
       conversation: await this.viewOf(row, viewer.side),
       messages: await this.decryptAll(page, viewer),
@@ -418,6 +444,7 @@ export class ConversationService {
         ]);
         for (const hook of this.hooks.started) await hook(uow, conversation, input);
         this.emitChange(uow, conversation, 'created');
+        await this.deps.conversationEffects?.(uow, { change: 'created', conversation, firstMessageId: messageId });
         return rows;
       })) as [MessageRow];
     } catch (err) {
@@ -434,7 +461,8 @@ export class ConversationService {
     };
   }
 
-  private authorOf(principal: PublicPrincipal | StaffPrincipal, name: string) {
+  private authorOf(principal: PublicPrincipal | StaffOrToken, name: string) {
+    if (principal.kind === 'token') return this.botAuthor(principal);
     if (principal.kind === 'staff') {
       return {
         authorType: 'staff' as const,
@@ -451,7 +479,14 @@ export class ConversationService {
     };
   }
 
-  private limitKey(p: PublicPrincipal | StaffPrincipal): string {
+  /** A token with messages:write writes as its bot: author type `bot`, the token's id, its bot name, title "Bot". */
+  private botAuthor(token: TokenPrincipal) {
+    if (!token.scopes.includes('messages:write') || !token.botName) throw new AppError('insufficient_scope');
+    return { authorType: 'bot' as const, authorId: token.tokenId, authorName: token.botName, authorTitle: BOT_TITLE };
+  }
+
+  private limitKey(p: PublicPrincipal | StaffOrToken): string {
+    if (p.kind === 'token') return `t:${p.tokenId}`;
     return p.kind === 'visitor' ? `v:${p.visitorId}` : `u:${p.userId}`;
   }
 
@@ -463,13 +498,20 @@ export class ConversationService {
    * within the count and size limits) and bound to the message inside the writer's transaction.
    */
   async send(
-    principal: PublicPrincipal | StaffPrincipal,
+    principal: PublicPrincipal | StaffOrToken,
     conversationId: string,
     input: { clientMsgId: string; text: string; note?: boolean; attachmentIds?: readonly string[] },
   ): Promise<{ message: MessageView; duplicate: boolean }> {
     // No read here: who may write is decided on the locked conversation row inside the writer's transaction, for
-    // every message (the owner, or staff who joined; open), so a send costs no database round trip of its own.
+    // every message (the owner, or staff who joined, or a bot; open), so a send costs no database round trip of its own.
     if (typeof conversationId !== 'string' || conversationId.length > 64) throw new AppError('not_found');
+    if (principal.kind === 'token') {
+      // A bot writes text replies only: no private notes, no files (uploads belong to people).
+      if (input.note === true || (input.attachmentIds?.length ?? 0) > 0) {
+        throw new AppError('forbidden', 'A bot can send text replies only (no private notes or files).');
+      }
+      this.botAuthor(principal);
+    }
     const isNote = principal.kind === 'staff' && input.note === true;
     const attachmentIds = input.attachmentIds ?? [];
     if (input.text === '' && attachmentIds.length === 0) {
@@ -478,11 +520,10 @@ export class ConversationService {
         fields: [{ path: 'text', message: 'Please write a message.', code: 'message_empty' }],
       });
     }
-    const attachmentRows = await this.deps.attachments.checkReferences(
-      conversationId,
-      uploaderOf(principal),
-      attachmentIds,
-    );
+    const attachmentRows =
+      principal.kind === 'token'
+        ? []
+        : await this.deps.attachments.checkReferences(conversationId, uploaderOf(principal), attachmentIds);
     await consumeOrThrow(
       this.deps.messageLimiter,
       this.limitKey(principal),
@@ -519,7 +560,7 @@ export class ConversationService {
     } finally {
       if (result?.message.id !== messageId) this.recentPlaintext.delete(messageId);
     }
-    const viewer: Viewer = { side: principal.kind === 'staff' ? 'staff' : 'public', principal };
+    const viewer: Viewer = { side: readsAll(principal) ? 'staff' : 'public', principal };
     let text = input.text;
     let files = attachmentRows.length > 0 ? await this.deps.attachments.viewsOf(attachmentRows) : [];
     if (result.duplicate) {
@@ -553,8 +594,8 @@ export class ConversationService {
   private readonly isParticipantNow: IsParticipant = async (conversationId, userId) =>
     Boolean(await findParticipant(this.deps.db, conversationId, userId));
 
-  /** Who may write: the owner while it is open; staff only after joining, while it is open. */
-  private writeCheck(principal: PublicPrincipal | StaffPrincipal) {
+  /** Who may write: the owner while it is open; staff only after joining, while it is open; a bot while it is open. */
+  private writeCheck(principal: Reader) {
     return async (c: ConversationRow, isParticipant: IsParticipant) => {
       if (!OPEN.includes(c.status)) throw new AppError('conversation_closed');
       if (principal.kind === 'staff' && !(await isParticipant(c.id, principal.userId))) {
@@ -630,7 +671,10 @@ export class ConversationService {
         closedByName: c.closedByName,
         updatedAt: this.deps.clock.now(),
       });
-      if (change) this.emitChange(uow, c, change, agentId);
+      if (change) {
+        this.emitChange(uow, c, change, agentId);
+        await this.deps.conversationEffects?.(uow, { change, conversation: c, agentId });
+      }
       return c;
     });
   }

@@ -130,7 +130,10 @@ export class DeskService {
   }
 
   /** `mine`: open conversations the agent joined (with unread counts); `active`: all active; `closed`: recent. */
-  async list(staff: StaffPrincipal, scope: 'mine' | 'active' | 'closed'): Promise<DeskConversationItem[]> {
+  async list(
+    staff: Pick<StaffPrincipal, 'userId'>,
+    scope: 'mine' | 'active' | 'closed',
+  ): Promise<DeskConversationItem[]> {
     let rows: (ConversationRow & { lastReadSeq?: number })[];
     if (scope === 'mine') rows = await conversationsOfAgent(this.deps.db, staff.userId);
     else if (scope === 'active') rows = await conversationsByStatus(this.deps.db, ['active'], 200);

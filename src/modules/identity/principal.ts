@@ -1,6 +1,11 @@
 import type { StaffRole } from '../../shared/identity.schemas.js';
+import type { ApiScope } from '../../shared/integrations.js';
 
-/** Who is acting. Always derived from a verified session, never from a request payload. */
+/**
+ * Who is acting through a session (cookie, or a session token as bearer). Always derived from a verified session,
+ * never from a request payload. API tokens are the third kind of principal (`TokenPrincipal`): kept out of this union
+ * because sessions, sockets and sign-in never involve them; `ActingPrincipal` is either.
+ */
 export type Principal = VisitorPrincipal | CustomerPrincipal | StaffPrincipal;
 
 export interface VisitorPrincipal {
@@ -29,7 +34,29 @@ export interface StaffPrincipal {
   jobTitle: string;
 }
 
+/**
+ * An integration: an API token sent as a bearer token (never a cookie). It may do what its scopes allow on the
+ * routes that name one of them; with messages:write it writes as a bot named `botName`.
+ */
+export interface TokenPrincipal {
+  kind: 'token';
+  tokenId: string;
+  name: string;
+  scopes: readonly ApiScope[];
+  botName: string | null;
+}
+
 export type PublicPrincipal = VisitorPrincipal | CustomerPrincipal;
+
+/** Who may read any conversation: staff, and API tokens with conversations:read (checked by the route). */
+export type StaffOrToken = StaffPrincipal | TokenPrincipal;
+
+/** Anyone who can call the API: a session's principal or an API token. */
+export type ActingPrincipal = Principal | TokenPrincipal;
+
+export function hasScope(p: ActingPrincipal, scope: ApiScope): boolean {
+  return p.kind === 'token' && p.scopes.includes(scope);
+}
 
 export function isAdmin(p: Principal | undefined): p is StaffPrincipal {
   return p?.kind === 'staff' && p.role === 'admin';

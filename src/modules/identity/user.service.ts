@@ -387,7 +387,7 @@ export class UserService {
    * Deletes an account. Customers' conversations are erased and staff members' conversations handed back
    * (by the hooks other modules register); their sessions and sockets end at once.
    */
-  async delete(actor: StaffPrincipal & AuditActor, id: string): Promise<void> {
+  async delete(actor: Pick<StaffPrincipal, 'userId'> & AuditActor, id: string): Promise<void> {
     if (actor.userId === id) throw new AppError('self_action_refused');
     const user = await this.get(id);
     await inTransaction(this.deps.db, this.deps.bus, async (uow) => {

@@ -15,6 +15,8 @@ import { TopicsPage } from './pages/admin/TopicsPage.js';
 import { TeamsPage } from './pages/admin/TeamsPage.js';
 import { OverviewPage } from './pages/admin/OverviewPage.js';
 import { WidgetPage } from './pages/admin/WidgetPage.js';
+import { ApiTokensPage } from './pages/admin/ApiTokensPage.js';
+import { WebhooksPage } from './pages/admin/WebhooksPage.js';
 import { resetStaffSocket } from './desk/staff-socket.js';
 import { StaffForgotPasswordPage, StaffResetPasswordPage, StaffSignInPage } from './pages/StaffAuthPages.js';
 import { StaffSessionProvider, useStaffSession } from './session.js';
@@ -66,6 +68,8 @@ export const ADMIN_PAGES: { href: string; label: string }[] = [
   { href: '/admin/widget', label: 'Widget' },
   { href: '/admin/audit', label: 'Audit log' },
   { href: '/admin/settings', label: 'Settings' },
+  { href: '/admin/api-tokens', label: 'API tokens' },
+  { href: '/admin/webhooks', label: 'Webhooks' },
 ];
 
 function AdminTabs() {
@@ -204,6 +208,16 @@ export function App() {
             <Route path="/admin/widget">
               <Protected admin>
                 <WidgetPage />
+              </Protected>
+            </Route>
+            <Route path="/admin/api-tokens">
+              <Protected admin>
+                <ApiTokensPage />
+              </Protected>
+            </Route>
+            <Route path="/admin/webhooks">
+              <Protected admin>
+                <WebhooksPage />
               </Protected>
             </Route>
             <Route path="/admin/hours">

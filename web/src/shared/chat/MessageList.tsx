@@ -43,14 +43,19 @@ export function MessageList(props: {
         ) : (
           <div
             key={m.id}
-            className={`sc-msg ${m.author.isSelf ? 'sc-msg-self' : 'sc-msg-other'} ${m.kind === 'note' ? 'sc-msg-note' : ''}`}
+            className={`sc-msg ${m.author.isSelf ? 'sc-msg-self' : 'sc-msg-other'} ${m.kind === 'note' ? 'sc-msg-note' : ''} ${m.author.type === 'bot' ? 'sc-msg-bot' : ''}`}
             data-seq={m.seq}
           >
             <div className="sc-msg-meta">
               <span className="sc-msg-author">
                 {m.kind === 'note' && <span className="badge text-bg-warning me-1">Private note</span>}
                 {m.author.isSelf ? 'You' : m.author.name}
-                {m.author.title && !m.author.isSelf ? ` (${m.author.title})` : ''}
+                {m.author.type === 'bot' ? (
+                  // An automated reply: said in words and shown as a badge, never mistaken for a person.
+                  <span className="badge text-bg-info ms-1 sc-bot-badge">Bot</span>
+                ) : (
+                  m.author.title && !m.author.isSelf && ` (${m.author.title})`
+                )}
               </span>{' '}
               <time dateTime={m.createdAt}>{time(m.createdAt)}</time>
             </div>

@@ -19,6 +19,8 @@ const TARGET_KIND: Record<string, string> = {
   topic: 'Topic',
   canned: 'Canned reply',
   date: 'Date',
+  api_token: 'API token',
+  webhook: 'Webhook',
 };
 
 /** What changed, one line per field: "Role: agent → admin"; then the entry's other facts. */
