@@ -109,6 +109,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       await services.keys.initialise();
       await services.settings.initialise(config.settingSeeds);
       await services.storage.initialise();
+      await services.snooze.primeHint();
       realtime.start();
 
       for (const l of listeners) {

@@ -175,6 +175,14 @@ export interface ConversationsTable {
   closedByName: string | null;
   /** The public sequence the visitor/customer has read up to. */
   ownerReadSeq: number;
+  /** Snooze (src/modules/snooze/): set while an active conversation is parked; cleared by any other status. */
+  snoozedAt?: number | null;
+  /** Wake at this instant (null: only when the visitor writes). */
+  snoozedUntil?: number | null;
+  /** `lastSeq` when it was parked: a visitor message above it wakes the conversation. */
+  snoozedSeq?: number | null;
+  snoozedById?: string | null;
+  snoozedByName?: string | null;
 }
 
 export interface CannedRepliesTable {
@@ -285,6 +293,39 @@ export interface AttachmentsTable {
   createdAt: number;
 }
 
+/** An admin-managed label agents put on conversations. */
+export interface LabelsTable {
+  id: string;
+  name: string;
+  /** Lower-cased name: the uniqueness key. */
+  nameKey: string;
+  /** One of LABEL_COLORS (src/shared/desk-tools.ts). */
+  color: string;
+  createdAt: number;
+  updatedAt: number;
+  updatedBy: string | null;
+}
+
+export interface ConversationLabelsTable {
+  conversationId: string;
+  labelId: string;
+  addedAt: number;
+  addedBy: string | null;
+}
+
+/** A visitor's or customer's satisfaction rating of a finished conversation (one per conversation). */
+export interface CsatRatingsTable {
+  conversationId: string;
+  rating: number;
+  /** Ciphertext (AES-256-GCM record, AAD `csat:<conversationId>`) of the comment; null without one. */
+  comment: Buffer | null;
+  raterType: 'visitor' | 'customer';
+  raterId: string;
+  submittedAt: number;
+  updatedAt: number;
+  closedAt: number | null;
+}
+
 export interface Database {
   settings: SettingsTable;
   locks: LocksTable;
@@ -307,6 +348,9 @@ export interface Database {
   jobRuns: JobRunsTable;
   outbox: OutboxTable;
   attachments: AttachmentsTable;
+  labels: LabelsTable;
+  conversationLabels: ConversationLabelsTable;
+  csatRatings: CsatRatingsTable;
 }
 
 export type { Generated };

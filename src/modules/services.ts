@@ -41,6 +41,11 @@ import { AttachmentService } from './attachments/attachment.service.js';
 import type { AttachmentStorage } from './attachments/attachment.storage.js';
 import { LocalDiskStorage } from './attachments/local-disk.storage.js';
 import { join } from 'node:path';
+import { LabelService } from './labels/label.service.js';
+import { SnoozeService } from './snooze/snooze.service.js';
+import { CsatService } from './csat/csat.service.js';
+import { SearchService } from './search/search.service.js';
+import { ReportService } from './reports/report.service.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -110,6 +115,12 @@ export interface Services {
   /** Call `storage.initialise()` at start; the janitor sweeps unsent uploads and orphaned files. */
   storage: AttachmentStorage;
   attachments: AttachmentService;
+  /** The desk's tools (issue 15, part B): labels, snooze, satisfaction ratings, search, reports. */
+  labels: LabelService;
+  snooze: SnoozeService;
+  csat: CsatService;
+  search: SearchService;
+  reports: ReportService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -209,7 +220,23 @@ export function createServices(deps: ServiceDeps): Services {
     audit,
     agentTitle: () => settings.get('branding.agentTitle'),
   });
+  const labels = new LabelService({ db, bus, clock, audit, conversations });
+  const snooze = new SnoozeService({ db, dialect, bus, clock, logger, conversations });
+  const csat = new CsatService({ db, bus, clock, keys, settings, conversations });
+  const search = new SearchService({
+    db,
+    conversations,
+    settings,
+    timezone: config.supportTimezone,
+    now: () => clock.now(),
+  });
+  const reports = new ReportService({ db, timezone: config.supportTimezone });
   return {
+    labels,
+    snooze,
+    csat,
+    search,
+    reports,
     settings,
     audit,
     mailer,

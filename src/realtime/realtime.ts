@@ -6,6 +6,7 @@ import type { AppContext } from '../core/context.js';
 import { isAllowedOrigin } from '../http/origin.js';
 import { authenticateNamespace, enforceSessionRevocation } from './socket-auth.js';
 import { registerConversationChannel } from './conversation-channel.js';
+import { registerDeskToolFrames } from './desk-tools-frames.js';
 import type { Side } from '../http/routes/index.js';
 import { createStatusPublisher, type StatusPublisher } from './status-publisher.js';
 import { trackPresence } from './presence-tracking.js';
@@ -95,6 +96,7 @@ export function createRealtime(ctx: AppContext): Realtime {
   authenticateNamespace(ctx, staffNs, 'staff');
   const stopRevocation = enforceSessionRevocation(ctx, [visitorNs, staffNs], ctx.config.socketRevalidateMs);
   const stopConversations = registerConversationChannel(ctx, visitorNs, staffNs);
+  const stopDeskTools = registerDeskToolFrames(ctx, staffNs);
   trackPresence(ctx, visitorNs, staffNs);
 
   ctx.metrics.socketCounts = () => {
@@ -122,6 +124,7 @@ export function createRealtime(ctx: AppContext): Realtime {
     async close() {
       stopRevocation();
       stopConversations();
+      stopDeskTools();
       status.close();
       io.emit('server:shutdown', { reconnect: true });
       for (const nsp of io._nsps.values()) nsp.emit('server:shutdown', { reconnect: true });
