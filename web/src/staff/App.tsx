@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { lazy, Suspense, type ReactNode } from 'react';
 import { Link, Redirect, Route, Router, Switch, useLocation } from 'wouter';
 import { api } from '../shared/api.js';
 import { ChangePasswordForm } from '../shared/auth/PasswordForms.js';
@@ -13,6 +13,12 @@ import { CannedRepliesPage } from './pages/admin/CannedRepliesPage.js';
 import { MessageLogsPage } from './pages/admin/MessageLogsPage.js';
 import { TopicsPage } from './pages/admin/TopicsPage.js';
 import { OverviewPage } from './pages/admin/OverviewPage.js';
+import { LabelsPage } from './pages/admin/LabelsPage.js';
+
+// Charts (Chart.js) load with this page only: a chunk of its own, never on the desk or the visitor pages.
+const ReportsPage = lazy(() =>
+  import('./pages/admin/reports/ReportsPage.js').then((m) => ({ default: m.ReportsPage })),
+);
 import { resetStaffSocket } from './desk/staff-socket.js';
 import { StaffForgotPasswordPage, StaffResetPasswordPage, StaffSignInPage } from './pages/StaffAuthPages.js';
 import { StaffSessionProvider, useStaffSession } from './session.js';
@@ -58,6 +64,8 @@ export const ADMIN_PAGES: { href: string; label: string }[] = [
   { href: '/admin/users', label: 'Users' },
   { href: '/admin/canned', label: 'Canned replies' },
   { href: '/admin/topics', label: 'Topics' },
+  { href: '/admin/labels', label: 'Labels' },
+  { href: '/admin/reports', label: 'Reports' },
   { href: '/admin/logs', label: 'Message logs' },
   { href: '/admin/hours', label: 'Hours' },
   { href: '/admin/audit', label: 'Audit log' },
@@ -175,6 +183,18 @@ export function App() {
             <Route path="/admin/topics">
               <Protected admin>
                 <TopicsPage />
+              </Protected>
+            </Route>
+            <Route path="/admin/labels">
+              <Protected admin>
+                <LabelsPage />
+              </Protected>
+            </Route>
+            <Route path="/admin/reports">
+              <Protected admin>
+                <Suspense fallback={<p role="status">Loading…</p>}>
+                  <ReportsPage />
+                </Suspense>
               </Protected>
             </Route>
             <Route path="/admin/logs">
