@@ -21,7 +21,8 @@ describe.skipIf(!chromiumAvailable())(
     let browser: Browser;
     let conversationId: string;
     let customer: { username: string };
-    let admin: { username: string };
+    let admin: Awaited<ReturnType<typeof createStaff>>;
+    let adminHttp: Awaited<ReturnType<typeof staffClient>>;
     beforeAll(async () => {
       t = await startTestApp('sqlite', { env: { AGENT_TITLE: 'Course Assistant' } });
       browser = await launchBrowser();
@@ -40,6 +41,10 @@ describe.skipIf(!chromiumAvailable())(
         note: true,
       });
       customer = await registerCustomer(t, t.client(), { displayName: 'Casey Customer' });
+      // The desk's tools: a label on the conversation, and a rating form for an ended one (below).
+      adminHttp = await staffClient(t, admin);
+      const label = await adminHttp.post('/api/admin/labels', { name: 'Uploads', color: 'purple' });
+      await adminHttp.post(`/api/staff/conversations/${conversationId}/labels`, { labelId: label.body.id });
     });
     afterAll(async () => {
       await browser?.close();
@@ -96,6 +101,15 @@ describe.skipIf(!chromiumAvailable())(
         await page.waitForURL(/\/c\//);
         await expect.poll(() => page.getByText('Waiting for an agent').count()).toBe(1);
         await check(page, 'conversation', width);
+        // Ended: the rating form (stars as a radio group, an optional comment).
+        const id = page.url().split('/c/')[1]!;
+        await adminHttp.post(`/api/staff/conversations/${id}/close`);
+        await expect.poll(() => page.getByText('How was your conversation?').count()).toBe(1);
+        await check(page, 'conversation-rating', width);
+        await page.locator('.sc-csat-star').nth(3).click();
+        await page.getByRole('button', { name: 'Send my rating' }).click();
+        await expect.poll(() => page.getByText('You rated this conversation 4 out of 5').count()).toBe(1);
+        await check(page, 'conversation-rated', width);
         await context.close();
       });
 
@@ -113,11 +127,19 @@ describe.skipIf(!chromiumAvailable())(
         await page.getByRole('button', { name: /Vera Visitor/ }).click();
         await expect.poll(() => page.locator('.sc-msg-note').count()).toBe(1);
         await check(page, 'desk-conversation', width);
+        // Search from the desk, with a result showing its label and the matching words.
+        await page.getByLabel('Words in messages or notes').fill('file size');
+        await page.getByRole('button', { name: 'Search', exact: true }).click();
+        await expect.poll(() => page.locator('.sc-search-results mark').count()).toBeGreaterThan(0);
+        await page.locator('.sc-search-results').scrollIntoViewIfNeeded();
+        await check(page, 'desk-search', width);
         for (const [name, path] of [
           ['admin-overview', '/staff/admin/overview'],
           ['admin-users', '/staff/admin/users'],
           ['admin-canned', '/staff/admin/canned'],
           ['admin-topics', '/staff/admin/topics'],
+          ['admin-labels', '/staff/admin/labels'],
+          ['admin-reports', '/staff/admin/reports'],
           ['admin-logs', '/staff/admin/logs'],
           ['admin-audit', '/staff/admin/audit'],
           ['admin-settings', '/staff/admin/settings'],
@@ -126,6 +148,8 @@ describe.skipIf(!chromiumAvailable())(
           await page.goto(`${t.url}${path}`);
           await page.waitForLoadState('networkidle');
           if (name === 'admin-logs') await page.getByRole('button', { name: 'Show logs' }).click();
+          if (name === 'admin-reports')
+            await expect.poll(() => page.getByRole('heading', { name: 'Busiest hours' }).count()).toBe(1);
           await check(page, name, width);
         }
         await context.close();

@@ -194,7 +194,7 @@ describeEachDialect('desk search and labels', (dialect) => {
         );
       }
       const newestFirst = [...made].reverse();
-      for (const query of [{ contact: 'pat pager' }, { text: 'kumquat' }]) {
+      for (const query of [{ contact: 'pat pager' }, { text: 'kumquat' }] as Record<string, string>[]) {
         const seen: string[] = [];
         let cursor: string | undefined;
         for (let guard = 0; guard < 10; guard++) {

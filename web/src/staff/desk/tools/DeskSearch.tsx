@@ -104,7 +104,6 @@ export function useSearch(query: Record<string, string> | null, version = 0) {
     setHits([]);
     setCursor(null);
     void fetchPage(null, true);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key]);
   return {
     hits,

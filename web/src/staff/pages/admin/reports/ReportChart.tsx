@@ -85,7 +85,14 @@ export function ReportChart(props: {
       <figcaption className="small text-body-secondary mt-1">{props.summary}</figcaption>
       <details className="small mt-1">
         <summary>Show the numbers</summary>
-        <div className="table-responsive">{props.table}</div>
+        <div
+          className="table-responsive position-relative"
+          tabIndex={0}
+          role="region"
+          aria-label={`${props.title}, as a table`}
+        >
+          {props.table}
+        </div>
       </details>
     </figure>
   );

@@ -24,6 +24,15 @@ function shiftDate(date: string, days: number): string {
   return d.toISOString().slice(0, 10);
 }
 
+/** A table that may scroll sideways on a phone: focusable, so keyboard users can scroll it too. */
+function Scroll(props: { label: string; children: ReactNode }) {
+  return (
+    <div className="table-responsive position-relative" tabIndex={0} role="region" aria-label={props.label}>
+      {props.children}
+    </div>
+  );
+}
+
 function Table(props: { caption: string; head: string[]; rows: (string | number)[][] }) {
   return (
     <table className="table table-sm mb-0">
@@ -104,7 +113,7 @@ function PercentileRows(props: { name: string; p: Percentiles }) {
 function HeatMap(props: { heatmap: ReportView['heatmap'] }) {
   const max = Math.max(1, ...props.heatmap.flatMap((w) => w.hours));
   return (
-    <div className="table-responsive">
+    <Scroll label="Busiest hours, as a table">
       <table className="table table-sm table-borderless sc-heatmap mb-0">
         <caption className="visually-hidden">Conversations started per weekday and hour</caption>
         <thead>
@@ -144,7 +153,7 @@ function HeatMap(props: { heatmap: ReportView['heatmap'] }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </Scroll>
   );
 }
 
@@ -307,7 +316,7 @@ export function ReportsPage() {
             </div>
             <div className="col-12 col-xl-4">
               <Card title="Response and resolution" section="response" range={range}>
-                <div className="table-responsive">
+                <Scroll label="Response and resolution times, as a table">
                   <table className="table table-sm mb-0">
                     <caption className="small">Time from the first message to the first reply, and to closing.</caption>
                     <thead>
@@ -325,7 +334,7 @@ export function ReportsPage() {
                       <PercentileRows name="Resolution" p={report.resolution} />
                     </tbody>
                   </table>
-                </div>
+                </Scroll>
               </Card>
             </div>
             <div className="col-12 col-xl-6">
@@ -386,7 +395,7 @@ export function ReportsPage() {
                 {report.agents.length === 0 ? (
                   <p className="text-body-secondary small mb-0">No agent activity in this range.</p>
                 ) : (
-                  <div className="table-responsive">
+                  <Scroll label="Workload per agent, as a table">
                     <Table
                       caption="Workload per agent"
                       head={['Agent', 'Joined', 'Closed', 'Replies', 'Median first reply']}
@@ -398,7 +407,7 @@ export function ReportsPage() {
                         duration(a.medianFirstResponse),
                       ])}
                     />
-                  </div>
+                  </Scroll>
                 )}
               </Card>
             </div>
