@@ -63,7 +63,7 @@ describeEachDialect('desk search and labels', (dialect) => {
       const renamed = await admin.put(`/api/admin/labels/${created.body.id}`, { name: 'Refunds', color: 'orange' });
       expect(renamed.body).toMatchObject({ name: 'Refunds', color: 'orange' });
       const audit = await admin.get('/api/admin/audit?action=label.updated');
-      expect(JSON.stringify(audit.body)).toContain('Refunds');
+      expect(JSON.stringify(audit.body)).toContain('Changed the label “Refunds”');
     });
 
     it('lets any agent label any conversation, live on the desks that have it open, and filter by label', async () => {
