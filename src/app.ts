@@ -111,6 +111,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       await services.storage.initialise();
       // Which webhook events have subscribers (decides whether a change writes a webhook outbox row).
       await services.webhookEndpoints.initialise();
+      await services.snooze.primeHint();
       realtime.start();
 
       for (const l of listeners) {

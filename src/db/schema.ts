@@ -177,6 +177,14 @@ export interface ConversationsTable {
   closedByName: string | null;
   /** The public sequence the visitor/customer has read up to. */
   ownerReadSeq: number;
+  /** Snooze (src/modules/snooze/): set while an active conversation is parked; cleared by any other status. */
+  snoozedAt?: number | null;
+  /** Wake at this instant (null: only when the visitor writes). */
+  snoozedUntil?: number | null;
+  /** `lastSeq` when it was parked: a visitor message above it wakes the conversation. */
+  snoozedSeq?: number | null;
+  snoozedById?: string | null;
+  snoozedByName?: string | null;
 }
 
 export interface CannedRepliesTable {
@@ -438,6 +446,39 @@ export interface WebhookDeliveriesTable {
   error: string | null;
 }
 
+/** An admin-managed label agents put on conversations. */
+export interface LabelsTable {
+  id: string;
+  name: string;
+  /** Lower-cased name: the uniqueness key. */
+  nameKey: string;
+  /** One of LABEL_COLORS (src/shared/desk-tools.ts). */
+  color: string;
+  createdAt: number;
+  updatedAt: number;
+  updatedBy: string | null;
+}
+
+export interface ConversationLabelsTable {
+  conversationId: string;
+  labelId: string;
+  addedAt: number;
+  addedBy: string | null;
+}
+
+/** A visitor's or customer's satisfaction rating of a finished conversation (one per conversation). */
+export interface CsatRatingsTable {
+  conversationId: string;
+  rating: number;
+  /** Ciphertext (AES-256-GCM record, AAD `csat:<conversationId>`) of the comment; null without one. */
+  comment: Buffer | null;
+  raterType: 'visitor' | 'customer';
+  raterId: string;
+  submittedAt: number;
+  updatedAt: number;
+  closedAt: number | null;
+}
+
 export interface Database {
   settings: SettingsTable;
   locks: LocksTable;
@@ -471,6 +512,9 @@ export interface Database {
   apiTokens: ApiTokensTable;
   webhookEndpoints: WebhookEndpointsTable;
   webhookDeliveries: WebhookDeliveriesTable;
+  labels: LabelsTable;
+  conversationLabels: ConversationLabelsTable;
+  csatRatings: CsatRatingsTable;
 }
 
 export type { Generated };

@@ -3,6 +3,8 @@
  * transaction commits (see db/transaction.ts). Names are `noun.verb`. Payloads are plain JSON: they cross
  * instances through Redis when it is configured.
  */
+import type { LabelView, SnoozeView, WakeReason } from '../shared/desk-tools.js';
+
 export interface DomainEventMap {
   /** A runtime setting changed; every instance drops its cached value. */
   'settings.changed': { key: string };
@@ -51,6 +53,17 @@ export interface DomainEventMap {
   'webhooks.changed': { endpointId: string };
   /** Rows were written to the outbox (src/db/outbox.ts): a wake-up for the jobs runner, which also polls. */
   'outbox.enqueued': { count: number };
+  /** The admin-managed label list changed; `conversationIds` carried a renamed or deleted label (at most 500). */
+  'labels.changed': { labelId: string; change: 'created' | 'updated' | 'deleted'; conversationIds: string[] };
+  /** A conversation's labels changed (staff only). */
+  'conversation.labelled': { conversationId: string; labels: LabelView[] };
+  /** A conversation was snoozed (snooze set) or woke (snooze null, with why). Staff only: visitors never see it. */
+  'conversation.snoozed': { conversationId: string; snooze: SnoozeView | null; reason: WakeReason | null };
+  /**
+   * A visitor or customer rated a finished conversation, or changed its rating. Also written to the outbox as topic
+   * `csat.submitted` with `{ conversationId }` for webhooks (issue 17).
+   */
+  'csat.submitted': { conversationId: string; rating: number };
 }
 
 export interface MessageCreatedPayload {

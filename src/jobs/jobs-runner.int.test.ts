@@ -10,6 +10,8 @@ describeEachDialect('jobs runner: outbox and periodic tasks', (dialect) => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp(dialect);
+    // The app's own runner would take the outbox lease now and then: these tests drain with runners of their own.
+    await t.ctx.jobs.stop();
   });
   afterAll(() => t?.stop());
 

@@ -6,6 +6,7 @@ import type { AppContext } from '../core/context.js';
 import { DELETE_FILES_TOPIC, SWEEP_INTERVAL_MS } from '../modules/attachments/attachment.service.js';
 import { REPLY_MAIL_SWEEP_MS, REPLY_MAIL_TASK, REPLY_MAIL_TOPIC } from '../modules/continuity/reply-mail.service.js';
 import { idleConversations } from '../modules/desk/desk.repository.js';
+import { CSAT_TOPIC } from '../modules/csat/csat.service.js';
 import { DAILY_CHECK_MS, FIRST_CHECK_MS } from '../modules/retention/retention.service.js';
 import {
   WEBHOOK_CONVERSATION_TOPIC,
@@ -15,6 +16,7 @@ import {
   WEBHOOK_PRUNE_EVERY_MS,
   WEBHOOK_PRUNE_TASK,
 } from '../modules/webhooks/webhook-delivery.service.js';
+import { SNOOZE_SWEEP_MS, SNOOZE_TASK } from '../modules/snooze/snooze.service.js';
 import type { JobsRunner } from './jobs-runner.js';
 import { ASSIGN_SWEEP_MS, ASSIGN_TASK, ASSIGN_TOPIC } from '../modules/routing/assignment.service.js';
 
@@ -135,6 +137,17 @@ export function registerJobs(runner: JobsRunner, ctx: Pick<AppContext, 'services
       runner.runSoon(ASSIGN_TASK, 0);
   });
   ctx.bus.on('presence.changed', () => runner.runSoon(ASSIGN_TASK, 0));
+  runner.every({
+    name: SNOOZE_TASK,
+    everyMs: SNOOZE_SWEEP_MS,
+    // Wakes snoozed conversations whose time came or whose visitor wrote (src/modules/snooze/snooze.service.ts).
+    run: async () => void (await services.snooze.wakeDue()),
+  });
+  runner.handle({
+    topic: CSAT_TOPIC,
+    // A rating given or changed: delivered to the endpoints subscribed to csat.submitted.
+    handle: (payload, row) => services.webhooks.fanOutCsat(payload as { conversationId: string }, row),
+  });
   runner.every({
     name: 'presence.heartbeat',
     everyMs: services.presence.beatEveryMs,

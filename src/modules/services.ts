@@ -49,6 +49,11 @@ import { WidgetService } from './widget/widget.service.js';
 import { ApiTokenService } from './api-tokens/api-token.service.js';
 import { WebhookEndpointService } from './webhooks/webhook-endpoint.service.js';
 import { WebhookDeliveryService } from './webhooks/webhook-delivery.service.js';
+import { LabelService } from './labels/label.service.js';
+import { SnoozeService } from './snooze/snooze.service.js';
+import { CsatService } from './csat/csat.service.js';
+import { SearchService } from './search/search.service.js';
+import { ReportService } from './reports/report.service.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -131,6 +136,12 @@ export interface Services {
   webhookEndpoints: WebhookEndpointService;
   /** Call `webhookEndpoints.initialise()` at start (the subscription cache). */
   webhooks: WebhookDeliveryService;
+  /** The desk's tools (issue 15, part B): labels, snooze, satisfaction ratings, search, reports. */
+  labels: LabelService;
+  snooze: SnoozeService;
+  csat: CsatService;
+  search: SearchService;
+  reports: ReportService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -272,8 +283,25 @@ export function createServices(deps: ServiceDeps): Services {
     schedule,
     conversations,
   });
+  const labels = new LabelService({ db, bus, clock, audit, conversations });
+  const snooze = new SnoozeService({ db, dialect, bus, clock, logger, conversations });
+  const csat = new CsatService({ db, bus, clock, keys, settings, conversations });
+  webhooks.setCsatSource((conversationId) => csat.viewOf(conversationId));
+  const search = new SearchService({
+    db,
+    conversations,
+    settings,
+    timezone: config.supportTimezone,
+    now: () => clock.now(),
+  });
+  const reports = new ReportService({ db, timezone: config.supportTimezone });
   return {
     widget,
+    labels,
+    snooze,
+    csat,
+    search,
+    reports,
     settings,
     audit,
     mailer,

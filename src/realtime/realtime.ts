@@ -11,6 +11,7 @@ import { SendOrigins } from './send-origins.js';
 import { registerStaffHandlers } from './staff-handlers.js';
 import { registerVisitorHandlers } from './visitor-handlers.js';
 import type { Side } from '../core/sides.js';
+import { registerDeskToolFrames } from './desk-tools-frames.js';
 import { createStatusPublisher, type StatusPublisher } from './status-publisher.js';
 import { trackPresence } from './presence-tracking.js';
 import { limitOutgoingBuffer } from './outgoing-buffer.js';
@@ -93,6 +94,7 @@ export function createRealtime(ctx: AppContext): Realtime {
   registerVisitorHandlers(ctx, visitorNs, origins);
   registerStaffHandlers(ctx, staffNs, origins);
   const stopConversations = startFanOut(ctx, visitorNs, staffNs, origins);
+  const stopDeskTools = registerDeskToolFrames(ctx, staffNs);
   trackPresence(ctx, visitorNs, staffNs);
 
   ctx.metrics.socketCounts = () => {
@@ -120,6 +122,7 @@ export function createRealtime(ctx: AppContext): Realtime {
     async close() {
       stopRevocation();
       stopConversations();
+      stopDeskTools();
       status.close();
       io.emit('server:shutdown', { reconnect: true });
       for (const nsp of io._nsps.values()) nsp.emit('server:shutdown', { reconnect: true });

@@ -54,6 +54,10 @@ export const ERROR_CATALOGUE = {
     message: 'This address is not a public one; allow private network targets for this endpoint to use it.',
   },
   override_exists: { status: 409, message: 'That date already has an override; change or delete it instead.' },
+  // The desk's tools (labels, snooze, satisfaction ratings)
+  snooze_not_allowed: { status: 409, message: 'Only an active conversation can be snoozed.' },
+  csat_not_open: { status: 409, message: 'This conversation cannot be rated: it has not ended, or ratings are off.' },
+  csat_locked: { status: 409, message: 'This rating can no longer be changed.' },
   // 413 / 415 / 429
   payload_too_large: { status: 413, message: 'The request body is too large.' },
   file_too_large: { status: 413, message: 'This file is too large.' },

@@ -32,6 +32,7 @@ export const WEBHOOK_EVENTS = [
   'conversation.assigned',
   'conversation.closed',
   'message.created',
+  'csat.submitted',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
 
@@ -40,6 +41,7 @@ export const WEBHOOK_EVENT_LABELS: Record<WebhookEventType, string> = {
   'conversation.assigned': 'An agent joined a conversation',
   'conversation.closed': 'A conversation was closed',
   'message.created': 'A message was written (visitor, customer, agent or bot)',
+  'csat.submitted': 'A visitor or customer rated a conversation (or changed their rating)',
 };
 
 export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;

@@ -23,6 +23,7 @@ describe.skipIf(!chromiumAvailable())(
     let conversationId: string;
     let customer: { username: string };
     let admin: StaffAccount;
+    let adminHttp: Awaited<ReturnType<typeof staffClient>>;
     beforeAll(async () => {
       t = await startTestApp('sqlite', { env: { AGENT_TITLE: 'Course Assistant' } });
       browser = await launchBrowser();
@@ -30,7 +31,7 @@ describe.skipIf(!chromiumAvailable())(
       const agentAccount = await createStaff(t, 'agent', { firstName: 'Alex', lastName: 'Helper' });
       const agent = await staffClient(t, agentAccount);
       // Routing and contacts: a team (Admin → Teams) and a note in the desk's contact panel.
-      const adminHttp = await staffClient(t, admin);
+      adminHttp = await staffClient(t, admin);
       const team = await adminHttp.post('/api/admin/teams', { name: 'Billing', mode: 'auto' });
       await adminHttp.put(`/api/admin/teams/${team.body.id}/members`, { userIds: [agentAccount.user.id] });
       const v = await visitorWithConversation(t, 'My upload fails with an error about file size.');
@@ -48,6 +49,9 @@ describe.skipIf(!chromiumAvailable())(
       const contact = (await agent.get(`/api/staff/conversations/${conversationId}/contact`)).body.contact.key;
       await agent.post(`/api/staff/contacts/${encodeURIComponent(contact)}/notes`, { text: 'Prefers e-mail.' });
       customer = await registerCustomer(t, t.client(), { displayName: 'Casey Customer' });
+      // The desk's tools: a label on the conversation, and a rating form for an ended one (below).
+      const label = await adminHttp.post('/api/admin/labels', { name: 'Uploads', color: 'purple' });
+      await adminHttp.post(`/api/staff/conversations/${conversationId}/labels`, { labelId: label.body.id });
     });
     afterAll(async () => {
       await browser?.close();
@@ -104,6 +108,15 @@ describe.skipIf(!chromiumAvailable())(
         await page.waitForURL(/\/c\//);
         await expect.poll(() => page.getByText('Waiting for an agent').count()).toBe(1);
         await check(page, 'conversation', width);
+        // Ended: the rating form (stars as a radio group, an optional comment).
+        const id = page.url().split('/c/')[1]!;
+        await adminHttp.post(`/api/staff/conversations/${id}/close`);
+        await expect.poll(() => page.getByText('How was your conversation?').count()).toBe(1);
+        await check(page, 'conversation-rating', width);
+        await page.locator('.sc-csat-star').nth(3).click();
+        await page.getByRole('button', { name: 'Send my rating' }).click();
+        await expect.poll(() => page.getByText('You rated this conversation 4 out of 5').count()).toBe(1);
+        await check(page, 'conversation-rated', width);
         await context.close();
       });
 
@@ -125,12 +138,20 @@ describe.skipIf(!chromiumAvailable())(
         await page.getByRole('button', { name: 'Transfer' }).click();
         await check(page, 'desk-transfer', width);
         await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+        // Search from the desk, with a result showing its label and the matching words.
+        await page.getByLabel('Words in messages or notes').fill('file size');
+        await page.getByRole('button', { name: 'Search', exact: true }).click();
+        await expect.poll(() => page.locator('.sc-search-results mark').count()).toBeGreaterThan(0);
+        await page.locator('.sc-search-results').scrollIntoViewIfNeeded();
+        await check(page, 'desk-search', width);
         for (const [name, path] of [
           ['admin-overview', '/staff/admin/overview'],
           ['admin-users', '/staff/admin/users'],
           ['admin-canned', '/staff/admin/canned'],
           ['admin-topics', '/staff/admin/topics'],
           ['admin-teams', '/staff/admin/teams'],
+          ['admin-labels', '/staff/admin/labels'],
+          ['admin-reports', '/staff/admin/reports'],
           ['admin-logs', '/staff/admin/logs'],
           ['admin-audit', '/staff/admin/audit'],
           ['admin-settings', '/staff/admin/settings'],
@@ -142,6 +163,8 @@ describe.skipIf(!chromiumAvailable())(
           await page.goto(`${t.url}${path}`);
           await page.waitForLoadState('networkidle');
           if (name === 'admin-logs') await page.getByRole('button', { name: 'Show logs' }).click();
+          if (name === 'admin-reports')
+            await expect.poll(() => page.getByRole('heading', { name: 'Busiest hours' }).count()).toBe(1);
           await check(page, name, width);
         }
         await context.close();

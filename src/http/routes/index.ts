@@ -5,6 +5,7 @@ import { continuityRoutes } from './continuity.routes.js';
 import { attachmentRoutes, staffAttachmentRoutes } from './attachments.routes.js';
 import { conversationRoutes, staffConversationRoutes } from './conversations.routes.js';
 import { deskRoutes } from './desk.routes.js';
+import { csatRoutes, deskToolRoutes } from './desk-tools.routes.js';
 import { healthRoutes, metricsRoutes } from './health.routes.js';
 import { apiTokenRoutes, webhookRoutes } from './integrations.routes.js';
 import { publicAuthRoutes } from './public-auth.routes.js';
@@ -28,6 +29,8 @@ export const routeModules: readonly RouteModule[] = [
   conversationRoutes,
   staffConversationRoutes,
   deskRoutes,
+  deskToolRoutes,
+  csatRoutes,
   continuityRoutes,
   attachmentRoutes,
   staffAttachmentRoutes,

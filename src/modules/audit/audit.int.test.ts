@@ -94,6 +94,8 @@ describeEachDialect('audit log: what changed, in words', (dialect) => {
       sunday: [],
     };
     expect((await admin.put('/api/admin/schedule', { days })).status).toBe(200);
+    // Entries are listed newest first by their millisecond: the second change must not share the first's.
+    await new Promise((resolve) => setTimeout(resolve, 5));
     await admin.put('/api/admin/schedule', { days: { ...days, monday: [{ start: '10:00', end: '16:00' }] } });
     const week = await latest('schedule.week_changed');
     expect(week.details.changes).toEqual([{ field: 'monday', before: '09:00–17:00', after: '10:00–16:00' }]);

@@ -110,6 +110,12 @@ function summaryOf(e: AuditEntry): string {
       return `Changed the topic “${who}”`;
     case 'topic.deleted':
       return `Deleted the topic “${who}”`;
+    case 'label.created':
+      return `Added the label “${who}”`;
+    case 'label.updated':
+      return `Changed the label “${who}”`;
+    case 'label.deleted':
+      return `Deleted the label “${who}” (taken off every conversation)`;
     case 'canned.created':
       return `Added the canned reply “${who}”`;
     case 'canned.updated':

@@ -139,12 +139,23 @@ export function setStatus(
   status: ConversationStatus,
   changes: Partial<ConversationRow> = {},
 ): Promise<unknown> {
+  // A snooze lives only while the conversation is active: requeued, closed or left, it is over (src/modules/snooze/).
+  const snooze = status === 'active' ? {} : SNOOZE_CLEARED;
   return db
     .updateTable('conversations')
-    .set({ status, ...changes })
+    .set({ status, ...changes, ...snooze })
     .where('id', '=', id)
     .execute();
 }
+
+/** The snooze columns of a conversation that is not snoozed. */
+export const SNOOZE_CLEARED = {
+  snoozedAt: null,
+  snoozedUntil: null,
+  snoozedSeq: null,
+  snoozedById: null,
+  snoozedByName: null,
+} as const;
 
 // Participants (agents in a conversation)
 

@@ -107,12 +107,16 @@ export async function advanceOwnerRead(db: Q, conversationId: string, publicSeq:
 
 /** Open conversations without a message for longer than the idle limit (auto-close candidates). */
 export function idleConversations(db: Q, olderThan: number, limit: number): Promise<ConversationRow[]> {
-  return db
-    .selectFrom('conversations')
-    .selectAll()
-    .where('status', 'in', ['waiting', 'active'])
-    .where('lastMessageAt', '<', olderThan)
-    .orderBy('lastMessageAt')
-    .limit(limit)
-    .execute();
+  return (
+    db
+      .selectFrom('conversations')
+      .selectAll()
+      .where('status', 'in', ['waiting', 'active'])
+      .where('lastMessageAt', '<', olderThan)
+      // Snoozed until a time: its agent said when to come back (src/modules/snooze/); an open-ended snooze still idles.
+      .where((eb) => eb.or([eb('snoozedAt', 'is', null), eb('snoozedUntil', 'is', null)]))
+      .orderBy('lastMessageAt')
+      .limit(limit)
+      .execute()
+  );
 }

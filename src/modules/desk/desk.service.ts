@@ -126,7 +126,8 @@ export class DeskService {
       countByStatus(this.deps.db),
       conversationsOfAgent(this.deps.db, staff.userId),
     ]);
-    return { ...counts, mine: mine.length };
+    // Snoozed conversations are parked: they leave "mine" until they wake (src/modules/snooze/).
+    return { ...counts, mine: mine.filter((c) => !c.snoozedAt).length };
   }
 
   /** `mine`: open conversations the agent joined (with unread counts); `active`: all active; `closed`: recent. */
@@ -135,7 +136,7 @@ export class DeskService {
     scope: 'mine' | 'active' | 'closed',
   ): Promise<DeskConversationItem[]> {
     let rows: (ConversationRow & { lastReadSeq?: number })[];
-    if (scope === 'mine') rows = await conversationsOfAgent(this.deps.db, staff.userId);
+    if (scope === 'mine') rows = (await conversationsOfAgent(this.deps.db, staff.userId)).filter((c) => !c.snoozedAt);
     else if (scope === 'active') rows = await conversationsByStatus(this.deps.db, ['active'], 200);
     else rows = await conversationsByStatus(this.deps.db, ['closed', 'left'], 100);
     const participants = await listParticipants(

@@ -73,6 +73,18 @@ export const SETTING_DEFINITIONS = {
     envKey: undefined,
     public: true,
   },
+  'csat.enabled': {
+    // After a conversation ends, its visitor or customer is asked to rate it 1–5 (with an optional comment).
+    schema: z.boolean(),
+    default: true,
+    public: true,
+  },
+  'csat.editMinutes': {
+    // How long after rating the visitor may still change the rating or comment (0: never).
+    schema: z.number().int().min(0).max(1440),
+    default: 15,
+    public: false,
+  },
   'retention.days': {
     // Closed and left conversations older than this many days are purged daily; null keeps history forever.
     schema: z.preprocess(

@@ -104,8 +104,23 @@ export class WebhookDeliveryService {
       audit: AuditService;
       endpoints: WebhookEndpointService;
       jobs: JobsRunner;
+      /** A conversation's satisfaction rating as staff see it (comment decrypted), for `csat.submitted`. */
+      csatOf?: (conversationId: string) => Promise<{ rating: number; comment: string | null } | null>;
     },
   ) {}
+
+  /** Set once the CSAT service exists (it is built after this one). */
+  setCsatSource(csatOf: (conversationId: string) => Promise<{ rating: number; comment: string | null } | null>) {
+    this.deps.csatOf = csatOf;
+  }
+
+  /** The outbox handler of `csat.submitted` (written by CsatService with every rating): one delivery per endpoint. */
+  async fanOutCsat(payload: { conversationId: string }, row: Pick<OutboxRow, 'id' | 'createdAt'>): Promise<void> {
+    const endpoints = (await activeEndpoints(this.deps.db)).filter((e) =>
+      parseEvents(e.events).includes('csat.submitted'),
+    );
+    await this.insertFor(endpoints, row.id, 'csat.submitted', payload.conversationId, { occurredAt: row.createdAt });
+  }
 
   // Producing events (inside the change's transaction)
 
@@ -351,6 +366,11 @@ export class WebhookDeliveryService {
         attachments: files.map((f) => ({ id: f.id, name: f.name, size: f.size, mime: f.mime })),
         createdAt: iso(m.createdAt),
       };
+    } else if (d.eventType === 'csat.submitted') {
+      // The rating as it is now (a changed rating sends its latest state; the comment decrypted).
+      const csat = await this.deps.csatOf?.(c.id);
+      if (!csat) return null;
+      data.csat = { rating: csat.rating, comment: csat.comment };
     } else {
       data.change = { status: facts.status ?? null, agent: facts.agent ?? null, closedBy: facts.closedBy ?? null };
     }

@@ -184,6 +184,28 @@ describeEachDialect('webhooks: signed deliveries to a real receiver, retries, SS
     }
   });
 
+  it('delivers a satisfaction rating, and its change, to endpoints subscribed to csat.submitted', async () => {
+    const endpoint = await register({ events: ['csat.submitted'] });
+    receiver.secret = endpoint.secret;
+    const v = await visitorWithConversation(t, 'Can you reset my locker code?', 'Rita Rater');
+    await agent.post(`/api/staff/conversations/${v.conversationId}/join`);
+    await agent.post(`/api/staff/conversations/${v.conversationId}/close`);
+    const path = `/api/conversations/${v.conversationId}/csat`;
+    expect((await v.client.put(path, { rating: 4, comment: 'Quick and kind' })).status).toBe(200);
+    await expect.poll(() => receiver.of('csat.submitted').length).toBe(1);
+    const first = receiver.of('csat.submitted')[0]!;
+    expect(first.verdict).toEqual({ ok: true });
+    expect(first.json.data).toMatchObject({
+      conversation: { id: v.conversationId, status: 'closed' },
+      csat: { rating: 4, comment: 'Quick and kind' },
+    });
+    // Only the subscribed event: the close before it went nowhere.
+    expect(receiver.received.map((r) => r.json.type)).toEqual(['csat.submitted']);
+    expect((await v.client.put(path, { rating: 5, comment: 'Actually great' })).status).toBe(200);
+    await expect.poll(() => receiver.of('csat.submitted').length).toBe(2);
+    expect(receiver.of('csat.submitted')[1]!.json.data.csat).toEqual({ rating: 5, comment: 'Actually great' });
+  });
+
   it('writes no webhook outbox rows while nobody subscribes', async () => {
     const before = await t.ctx.db.selectFrom('outbox').select('id').where('topic', 'like', 'webhooks.%').execute();
     const v = await visitorWithConversation(t, 'Nobody listens to this one, right?');

@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { lazy, Suspense, type ReactNode } from 'react';
 import { Link, Redirect, Route, Router, Switch, useLocation } from 'wouter';
 import { api } from '../shared/api.js';
 import { ChangePasswordForm } from '../shared/auth/PasswordForms.js';
@@ -17,6 +17,12 @@ import { OverviewPage } from './pages/admin/OverviewPage.js';
 import { WidgetPage } from './pages/admin/WidgetPage.js';
 import { ApiTokensPage } from './pages/admin/ApiTokensPage.js';
 import { WebhooksPage } from './pages/admin/WebhooksPage.js';
+import { LabelsPage } from './pages/admin/LabelsPage.js';
+
+// Charts (Chart.js) load with this page only: a chunk of its own, never on the desk or the visitor pages.
+const ReportsPage = lazy(() =>
+  import('./pages/admin/reports/ReportsPage.js').then((m) => ({ default: m.ReportsPage })),
+);
 import { resetStaffSocket } from './desk/staff-socket.js';
 import { StaffForgotPasswordPage, StaffResetPasswordPage, StaffSignInPage } from './pages/StaffAuthPages.js';
 import { StaffSessionProvider, useStaffSession } from './session.js';
@@ -63,6 +69,8 @@ export const ADMIN_PAGES: { href: string; label: string }[] = [
   { href: '/admin/canned', label: 'Canned replies' },
   { href: '/admin/topics', label: 'Topics' },
   { href: '/admin/teams', label: 'Teams' },
+  { href: '/admin/labels', label: 'Labels' },
+  { href: '/admin/reports', label: 'Reports' },
   { href: '/admin/logs', label: 'Message logs' },
   { href: '/admin/hours', label: 'Hours' },
   { href: '/admin/widget', label: 'Widget' },
@@ -188,6 +196,18 @@ export function App() {
             <Route path="/admin/teams">
               <Protected admin>
                 <TeamsPage />
+              </Protected>
+            </Route>
+            <Route path="/admin/labels">
+              <Protected admin>
+                <LabelsPage />
+              </Protected>
+            </Route>
+            <Route path="/admin/reports">
+              <Protected admin>
+                <Suspense fallback={<p role="status">Loading…</p>}>
+                  <ReportsPage />
+                </Suspense>
               </Protected>
             </Route>
             <Route path="/admin/logs">

@@ -12,6 +12,7 @@ import { useLiveConversation } from '../../shared/chat/use-live-conversation.js'
 import { visitorSocket } from '../conversation/visitor-socket.js';
 import { chime } from '../../shared/chime.js';
 import { TranscriptForm } from '../components/TranscriptForm.js';
+import { CsatForm } from '../components/CsatForm.js';
 import { startFiles } from '../conversation/start-files.js';
 
 // The conversation's state, in words. Whether this browser is connected is a different fact: see CONNECTION.
@@ -201,6 +202,7 @@ export function ConversationPage(props: { id: string }) {
                 ? `This conversation was closed${conversation.closedBy ? ` by ${conversation.closedBy}` : ''}.`
                 : 'You left this conversation.'}
             </span>
+            <CsatForm conversationId={props.id} status={conversation.status} />
             <Link href="/" className="btn btn-primary">
               Start a new conversation
             </Link>

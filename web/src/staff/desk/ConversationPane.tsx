@@ -13,6 +13,7 @@ import { ConfirmDialog } from '../../shared/ui/ConfirmDialog.js';
 import { DeskComposer } from './DeskComposer.js';
 import { staffSocket } from './staff-socket.js';
 import { TransferDialog } from './RoutingControls.js';
+import { ConversationTools } from './tools/ConversationTools.js';
 
 const STATUS = {
   waiting: ['Waiting', 'text-bg-warning'],
@@ -119,6 +120,7 @@ export function ConversationPane(props: {
           </button>
         )}
       </header>
+      <ConversationTools id={props.id} me={props.me} conversation={conversation} />
       {conversation?.status === 'closed' && (
         <div className="alert alert-secondary rounded-0 mb-0 py-2" role="status">
           Closed{conversation.closedBy ? ` by ${conversation.closedBy}` : ''}

@@ -12,6 +12,7 @@ import { useDesk } from './use-desk.js';
 import { ContactPanel } from './ContactPanel.js';
 import { AvailabilitySwitch } from './RoutingControls.js';
 import { deskTitle, setWaitingFavicon } from './tab-badge.js';
+import { DeskSearch, SnoozedList } from './tools/DeskSearch.js';
 
 const TABS_KEY = 'sc-desk-tabs';
 /** Tab labels survive a reload even for conversations no list knows any more. */
@@ -48,7 +49,21 @@ export function DeskPage() {
   /** Bumped when a conversation's routing changes, so its contact panel reloads. */
   const [panelVersion, setPanelVersion] = useState<Record<string, number>>({});
   const [now, setNow] = useState(Date.now());
-  const [view, setView] = useState<'mine' | 'active'>('mine');
+  const [view, setView] = useState<'mine' | 'active' | 'snoozed'>('mine');
+  // Bumped when a conversation is snoozed or wakes: the lists move it between "mine" and "snoozed".
+  const [snoozeVersion, setSnoozeVersion] = useState(0);
+  const { refreshLists } = desk;
+  useEffect(() => {
+    const socket = staffSocket();
+    const onSnooze = () => {
+      setSnoozeVersion((v) => v + 1);
+      void refreshLists();
+    };
+    socket.on('conversation:snooze', onSnooze);
+    return () => {
+      socket.off('conversation:snooze', onSnooze);
+    };
+  }, [refreshLists]);
 
   useEffect(() => {
     api<{ cannedReplies: CannedReplyView[] }>('GET', '/api/staff/canned-replies').then(
@@ -148,7 +163,7 @@ export function DeskPage() {
   };
 
   if (!me) return null;
-  const list: DeskConversationItem[] = view === 'mine' ? desk.mine : desk.active;
+  const list: DeskConversationItem[] = view === 'active' ? desk.active : desk.mine;
   return (
     <div className="row g-3 sc-desk">
       <aside className="col-12 col-lg-4 col-xl-3" aria-label="Queue and conversations">
@@ -230,31 +245,44 @@ export function DeskPage() {
               >
                 All active
               </button>
+              <button
+                type="button"
+                className={`btn ${view === 'snoozed' ? 'btn-secondary' : 'btn-outline-secondary'}`}
+                aria-pressed={view === 'snoozed'}
+                onClick={() => setView('snoozed')}
+              >
+                Snoozed
+              </button>
             </div>
           </div>
-          <ul className="list-group list-group-flush">
-            {list.length === 0 && <li className="list-group-item text-body-secondary small">None.</li>}
-            {list.map((c) => (
-              <li key={c.id} className="list-group-item list-group-item-action">
-                <button
-                  type="button"
-                  className="btn btn-link p-0 w-100 text-start text-decoration-none d-flex"
-                  onClick={() => open(c.id)}
-                >
-                  <span className="me-auto">
-                    <span className="fw-semibold">{c.displayName}</span>
-                    <span className="small text-body-secondary d-block">
-                      {c.agents.map((a) => a.name).join(', ') || 'No agent'}
+          {view === 'snoozed' ? (
+            <SnoozedList me={me} onOpen={open} version={snoozeVersion} />
+          ) : (
+            <ul className="list-group list-group-flush">
+              {list.length === 0 && <li className="list-group-item text-body-secondary small">None.</li>}
+              {list.map((c) => (
+                <li key={c.id} className="list-group-item list-group-item-action">
+                  <button
+                    type="button"
+                    className="btn btn-link p-0 w-100 text-start text-decoration-none d-flex"
+                    onClick={() => open(c.id)}
+                  >
+                    <span className="me-auto">
+                      <span className="fw-semibold">{c.displayName}</span>
+                      <span className="small text-body-secondary d-block">
+                        {c.agents.map((a) => a.name).join(', ') || 'No agent'}
+                      </span>
                     </span>
-                  </span>
-                  {(unread[c.id] ?? 0) > 0 && c.id !== activeTab && (
-                    <span className="badge rounded-pill text-bg-danger align-self-center">{unread[c.id]}</span>
-                  )}
-                </button>
-              </li>
-            ))}
-          </ul>
+                    {(unread[c.id] ?? 0) > 0 && c.id !== activeTab && (
+                      <span className="badge rounded-pill text-bg-danger align-self-center">{unread[c.id]}</span>
+                    )}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
         </section>
+        <DeskSearch me={me} onOpen={open} />
         <section className="card border-0 shadow-sm" aria-labelledby="alerts-title">
           <div className="card-body small">
             <h2 id="alerts-title" className="h6">

@@ -66,6 +66,23 @@ const GROUPS: { title: string; fields: FieldSpec[] }[] = [
     ],
   },
   {
+    title: 'Satisfaction ratings',
+    fields: [
+      {
+        key: 'csat.enabled',
+        label: 'Ask visitors and customers to rate a conversation once it has ended',
+        kind: 'boolean',
+        hint: '1 to 5 stars and an optional comment; agents and admins see it on the conversation.',
+      },
+      {
+        key: 'csat.editMinutes',
+        label: 'Minutes a rating can still be changed',
+        kind: 'number',
+        hint: '0 locks a rating as soon as it is given (at most 1440).',
+      },
+    ],
+  },
+  {
     title: 'Retention',
     fields: [
       {
