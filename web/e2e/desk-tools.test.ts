@@ -101,29 +101,31 @@ describe.skipIf(!chromiumAvailable())('the desk’s tools in Chromium: search, l
     await lists.getByRole('button', { name: 'My conversations' }).click();
     await expect.poll(() => lists.getByRole('button', { name: /Hana Hardware/ }).count()).toBeGreaterThan(0);
 
-    // Closed: the visitor rates it, the agent sees the rating live.
+    // Closed (by another agent's client): the chat leaves the tab bar; the visitor rates it.
     await agentHttp.post(`/api/staff/conversations/${conversationId}/close`);
+    await expect.poll(() => desk.getByText(/the conversation with Hana Hardware left the tab bar/).count()).toBe(1);
     await expect.poll(() => visitor.getByText('How was your conversation?').count()).toBe(1);
     await visitor.locator('.sc-csat-star').nth(4).click();
     await visitor.getByLabel('Anything to add? (optional)').fill('Quick and safe, thank you.');
     await screenshot(visitor, 'visitor-rating');
     await visitor.getByRole('button', { name: 'Send my rating' }).click();
     await expect.poll(() => visitor.getByText('You rated this conversation 5 out of 5').count()).toBe(1);
-    await expect.poll(() => pane.getByRole('img', { name: '5 out of 5' }).count()).toBe(1);
-    await expect.poll(() => pane.getByText('Quick and safe, thank you.').count()).toBe(1);
-    await screenshot(desk, 'desk-rated');
-    // Within the edit window the visitor may change it.
-    await visitor.getByRole('button', { name: /Change it/ }).click();
-    await visitor.locator('.sc-csat-star').nth(3).click();
-    await visitor.getByRole('button', { name: 'Update my rating' }).click();
-    await expect.poll(() => pane.getByRole('img', { name: '4 out of 5' }).count()).toBe(1);
 
-    // A label filter finds it.
+    // A label filter finds it; opened on purpose, a closed conversation stays open to be read, rating included.
     await desk.getByText('More filters').click();
     await desk.getByLabel('Words in messages or notes').fill('');
     await desk.getByLabel('Label', { exact: true }).selectOption({ label: 'Hardware' });
     await desk.getByRole('button', { name: 'Search', exact: true }).click();
     await expect.poll(() => results.getByRole('button', { name: /Hana Hardware/ }).count()).toBe(1);
+    await results.getByRole('button', { name: /Hana Hardware/ }).click();
+    await expect.poll(() => pane.getByRole('img', { name: '5 out of 5' }).count()).toBe(1);
+    await expect.poll(() => pane.getByText('Quick and safe, thank you.').count()).toBe(1);
+    await screenshot(desk, 'desk-rated');
+    // Within the edit window the visitor may change it, and the open pane follows live.
+    await visitor.getByRole('button', { name: /Change it/ }).click();
+    await visitor.locator('.sc-csat-star').nth(3).click();
+    await visitor.getByRole('button', { name: 'Update my rating' }).click();
+    await expect.poll(() => pane.getByRole('img', { name: '4 out of 5' }).count()).toBe(1);
     // The one refused duplicate label is the only failed request.
     expect(adminErrors.filter((e) => !e.includes('409'))).toEqual([]);
     expect([...visitorErrors, ...deskErrors]).toEqual([]);

@@ -35,7 +35,8 @@ BEGIN
   WITH input AS (
     SELECT (x->>'i')::int AS i, x->>'id' AS id, x->>'cid' AS cid, x->>'kind' AS kind, x->>'at' AS atype,
            x->>'aid' AS aid, x->>'an' AS aname, x->>'ati' AS atitle, x->>'cm' AS cmid,
-           decode(x->>'b', 'base64') AS body, (x->>'ts')::bigint AS ts, COALESCE(x->'fx', '[]'::jsonb) AS fx
+           decode(x->>'b', 'base64') AS body, (x->>'ts')::bigint AS ts, COALESCE(x->'fx', '[]'::jsonb) AS fx,
+           (x->>'rt')::bigint AS rt
       FROM jsonb_array_elements(batch) x
   ),
   judged AS (
@@ -86,7 +87,8 @@ BEGIN
   ),
   effects AS (
     INSERT INTO outbox (id, topic, payload, dedupe_key, created_at, available_at, attempts)
-    SELECT gen_random_uuid()::text, f->>'t', json_build_object('messageId', n.id, 'conversationId', n.cid)::text,
+    SELECT gen_random_uuid()::text, f->>'t',
+           json_build_object('messageId', n.id, 'conversationId', n.cid, 'at', n.rt)::text,
            (f->>'t') || ':' || n.id, n.ts, n.ts, 0
       FROM numbered n CROSS JOIN LATERAL jsonb_array_elements(n.fx) f
      WHERE NOT (f->>'e')::boolean OR n.c_email IS NOT NULL

@@ -13,11 +13,11 @@ import * as desk from './2026-11-23T0600-desk.js';
 import * as offlineContinuity from './2026-11-25T0000-offline-continuity.js';
 import * as appendFunction from './2026-12-07T0000-append-function.js';
 import * as outbox from './2026-12-07T0100-outbox.js';
+import * as widget from './2026-12-07T0200-widget.js';
 import * as routing from './2026-12-07T0300-routing.js';
 import * as contacts from './2026-12-07T0310-contacts.js';
-import * as widget from './2026-12-07T0200-widget.js';
-import * as integrations from './2026-12-07T0500-integrations.js';
 import * as deskSearch from './2026-12-07T0400-desk-search.js';
+import * as integrations from './2026-12-07T0500-integrations.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-23T0000-foundation': foundation,
@@ -30,9 +30,9 @@ export const migrations: Record<string, Migration> = {
   '2026-11-25T0000-offline-continuity': offlineContinuity,
   '2026-12-07T0000-append-function': appendFunction,
   '2026-12-07T0100-outbox': outbox,
+  '2026-12-07T0200-widget': widget,
   '2026-12-07T0300-routing': routing,
   '2026-12-07T0310-contacts': contacts,
-  '2026-12-07T0200-widget': widget,
-  '2026-12-07T0500-integrations': integrations,
   '2026-12-07T0400-desk-search': deskSearch,
+  '2026-12-07T0500-integrations': integrations,
 };

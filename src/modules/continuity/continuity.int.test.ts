@@ -239,6 +239,27 @@ describeEachDialect('offline continuity (real SMTP)', (dialect) => {
     expect(await mailsTo(c.email)).toEqual([]);
   });
 
+  it('sends no e-mail for a reply written while the visitor was there, even if they leave before it is looked at', async () => {
+    const c = await conversationWithAgent(t, agent);
+    const socket = socketClient(t.url, '/visitor', { cookie: c.client.cookieHeader() });
+    // The reply's outbox row waits (the runner is paused) until the visitor has gone: the decision is about the
+    // moment the reply was written, not the moment the row is carried out.
+    await t.ctx.jobs.stop();
+    try {
+      await connected(socket);
+      await c.say('Seen live, so no e-mail even after you leave.');
+      socket.close();
+      await sleep(100);
+      expect(await t.ctx.jobs.drainOutbox()).toBeGreaterThan(0);
+      await t.ctx.services.replyMail.processDue();
+      await sleep(200);
+      expect(smtp.mails.filter((m) => m.to.includes(c.email))).toEqual([]);
+    } finally {
+      socket.close();
+      t.ctx.jobs.start();
+    }
+  });
+
   it('drops queued replies when the visitor comes back before the e-mail goes', async () => {
     const c = await conversationWithAgent(t, agent);
     await c.say('Reply one.');

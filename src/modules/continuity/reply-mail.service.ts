@@ -94,12 +94,13 @@ export class ReplyMailService {
    * The outbox handler of REPLY_MAIL_TOPIC: an agent reply was committed. Queued for e-mail unless its visitor or
    * customer is connected somewhere (then it arrives live).
    */
-  async queueReply(payload: { messageId: string; conversationId: string }): Promise<void> {
+  async queueReply(payload: { messageId: string; conversationId: string; at?: number }): Promise<void> {
     if (!this.deps.mailer.isConfigured) return;
     const conversation = await findConversation(this.deps.db, payload.conversationId);
     if (!conversation?.email) return;
     const owner = ownerPresenceKey(conversation);
-    if (owner && (await this.deps.presence.isOwnerConnected(owner))) return;
+    // Connected when the reply was written (`at`, real time), or since: it was read live, no e-mail.
+    if (owner && (await this.deps.presence.wasOwnerConnectedSince(owner, payload.at ?? Date.now()))) return;
     await queueOfflineReplies(this.deps.db, [
       { messageId: payload.messageId, conversationId: payload.conversationId, queuedAt: this.deps.clock.now() },
     ]);

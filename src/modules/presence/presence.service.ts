@@ -43,6 +43,10 @@ export function ownerPresenceKey(c: { visitorId: string | null; customerId: stri
 const STAFF = 'staff:';
 const OWNER = 'owner:';
 
+/** How long (and for how many owners) the instant an owner's last socket went away is remembered. */
+const GONE_WINDOW_MS = 60 * 60_000;
+const GONE_MAX = 50_000;
+
 export class PresenceService {
   readonly instanceId = newId();
   private readonly heartbeatMs: number;
@@ -50,6 +54,8 @@ export class PresenceService {
   private readonly cacheMs: number;
   /** Member → number of this instance's sockets. */
   private readonly local = new Map<string, number>();
+  /** Owner key → when its last `/visitor` socket on this instance went away (real time; the last hour only). */
+  private readonly gone = new Map<string, number>();
   private localStaff = 0;
   /** The Redis mirror may be missing members (a write failed, or it never was written). */
   private dirty = true;
@@ -113,6 +119,7 @@ export class PresenceService {
     }
     if (!this.local.delete(member)) return;
     if (member.startsWith(STAFF)) this.localStaff--;
+    else this.rememberGone(member.slice(OWNER.length));
     this.mirror('remove', member);
     if (member.startsWith(STAFF)) this.scheduleRecount();
   }
@@ -150,6 +157,43 @@ export class PresenceService {
     } catch (err) {
       this.warn(err, 'presence count failed; counting this instance only');
       return local();
+    }
+  }
+
+  /** Records when an owner's last socket here went away (here and, with Redis, for every instance). */
+  private rememberGone(ownerKey: string): void {
+    const now = Date.now();
+    this.gone.delete(ownerKey);
+    this.gone.set(ownerKey, now);
+    // Bounded: the oldest entries go first (insertion order), and nothing older than the window is kept.
+    for (const [key, at] of this.gone) {
+      if (this.gone.size <= GONE_MAX && at > now - GONE_WINDOW_MS) break;
+      this.gone.delete(key);
+    }
+    const redis = this.deps.redis;
+    if (!redis || this.stopped) return;
+    redis.set(this.goneKey(ownerKey), String(now), 'PX', GONE_WINDOW_MS).catch(() => undefined);
+  }
+
+  private goneKey(ownerKey: string): string {
+    return `${this.deps.keyPrefix}:presence:gone:${ownerKey}`;
+  }
+
+  /**
+   * Whether the owner was connected at `sinceMs` (real time) or since: connected now, or its last socket (on any
+   * instance) went away after that instant. An agent's reply reaches a visitor who was there when it was written
+   * live, even if they left a moment later: no e-mail for it (reply e-mails; the answer covers the last hour).
+   */
+  async wasOwnerConnectedSince(ownerKey: string, sinceMs: number): Promise<boolean> {
+    if (await this.isOwnerConnected(ownerKey)) return true;
+    if ((this.gone.get(ownerKey) ?? 0) >= sinceMs) return true;
+    const redis = this.deps.redis;
+    if (!redis) return false;
+    try {
+      return Number((await redis.get(this.goneKey(ownerKey))) ?? 0) >= sinceMs;
+    } catch (err) {
+      this.warn(err, 'presence lookup failed; answering from this instance only');
+      return false;
     }
   }
 

@@ -37,7 +37,10 @@ export interface AppendItem {
   message: NewMessage;
   /** Uploads (by the message's author, in its conversation) to bind to the message in the same transaction. */
   attachmentIds: readonly string[];
-  /** Side effects of storing it: outbox rows written in the same transaction (payload `{ messageId, conversationId }`). */
+  /**
+   * Side effects of storing it: outbox rows written in the same transaction (payload `{ messageId, conversationId,
+   * at }`, `at` the real time of the commit).
+   */
   effects?: readonly MessageEffect[];
 }
 

@@ -67,6 +67,8 @@ export async function appendInOneRoundTrip(db: Db, items: AppendItem[]): Promise
     b: m.body.toString('base64'),
     ts: m.createdAt,
     fx: (items[i]!.effects ?? []).map((e) => ({ t: e.topic, e: e.onlyWithEmail === true })),
+    // The real time of the send (createdAt comes from the app's clock, which tests may pin): effects record it.
+    rt: Date.now(),
   }));
   const { rows } = await sql<FunctionRow>`select * from sc_append_messages(${JSON.stringify(batch)}::jsonb)`.execute(
     db,
@@ -162,7 +164,7 @@ export function appendStatementByStatement(db: Db, items: AppendItem[]): Promise
         ...outboxRow(
           {
             topic: e.topic,
-            payload: { messageId: e.messageId, conversationId: e.conversationId },
+            payload: { messageId: e.messageId, conversationId: e.conversationId, at: Date.now() },
             key: `${e.topic}:${e.messageId}`,
           },
           at.get(e.messageId)!,

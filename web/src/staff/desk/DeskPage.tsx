@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useRef, useEffect, useState } from 'react';
 import type { CannedReplyView } from '../../../../src/shared/canned.js';
 import type { MessageView, StaffConversationView } from '../../../../src/shared/conversations.js';
 import type { DeskConversationItem, QueueItem } from '../../../../src/shared/desk.js';
@@ -113,7 +113,15 @@ export function DeskPage() {
     setWaitingFavicon(desk.counters.waiting);
   }, [totalUnread, desk.counters.waiting, branding.serviceName]);
 
+  /**
+   * Tabs the agent opened on purpose in this page (from a list, search, the snoozed list): a closed conversation opened
+   * that way stays open to be read (its transcript, its rating); only a chat that closes while open — or a stale tab
+   * restored from an earlier visit — leaves the tab bar.
+   */
+  const openedHere = useRef(new Set<string>());
+  const lastStatus = useRef(new Map<string, string>());
   const open = (id: string) => {
+    openedHere.current.add(id);
     setTabs((t) => (t.includes(id) ? t : [...t, id]));
     setActiveTab(id);
     setUnread((u) => ({ ...u, [id]: 0 }));
@@ -125,7 +133,11 @@ export function DeskPage() {
   // A pane reports what its conversation is: its name for the tab, and a closed chat leaves the tab bar.
   const onTabState = useCallback((id: string, state: { name: string; status: string; closedBy: string | null }) => {
     setNames((n) => (n[id] === state.name ? n : { ...n, [id]: state.name }));
+    const before = lastStatus.current.get(id);
+    lastStatus.current.set(id, state.status);
     if (state.status !== 'closed') return;
+    // Opened closed on purpose: stays. Closed while open (before is known and not closed), or restored: leaves.
+    if (openedHere.current.has(id) && (before === undefined || before === 'closed')) return;
     setNotice(
       `Closed${state.closedBy ? ` by ${state.closedBy}` : ''}: the conversation with ${state.name} left the tab bar.`,
     );
