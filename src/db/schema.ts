@@ -285,6 +285,26 @@ export interface AttachmentsTable {
   createdAt: number;
 }
 
+/** A staff member's TOTP enrolment (migration 2026-12-07T0600); the secret is sealed under key `totp:<userId>`. */
+export interface StaffTwoFactorTable {
+  userId: string;
+  /** AES-256-GCM record of the base32 secret. */
+  secret: Buffer;
+  /** Null while enrolment waits for a first code. */
+  enabledAt: number | null;
+  /** The highest 30-second step accepted: a code is never accepted twice. */
+  lastStep: number;
+  createdAt: number;
+}
+
+/** A single-use recovery code, stored as its SHA-256. */
+export interface StaffRecoveryCodesTable {
+  userId: string;
+  codeHash: string;
+  createdAt: number;
+  usedAt: number | null;
+}
+
 export interface Database {
   settings: SettingsTable;
   locks: LocksTable;
@@ -307,6 +327,8 @@ export interface Database {
   jobRuns: JobRunsTable;
   outbox: OutboxTable;
   attachments: AttachmentsTable;
+  staffTwoFactor: StaffTwoFactorTable;
+  staffRecoveryCodes: StaffRecoveryCodesTable;
 }
 
 export type { Generated };

@@ -92,7 +92,10 @@ export type SessionRevocationReason =
   | 'password_reset'
   | 'deactivated'
   | 'deleted'
-  | 'signed_in_elsewhere';
+  | 'signed_in_elsewhere'
+  | 'signed_out_remotely'
+  | 'two_factor_changed'
+  | 'erased';
 
 export type DomainEventType = keyof DomainEventMap;
 

@@ -15,6 +15,7 @@ import { LoginThrottle } from './identity/login-throttle.js';
 import { PasswordHasher } from './identity/password-hasher.js';
 import { SessionService } from './identity/session.service.js';
 import { UserService } from './identity/user.service.js';
+import { TwoFactorService } from './identity/two-factor.service.js';
 import { Mailer } from './mail/mailer.js';
 import { KeyService } from './keys/key.service.js';
 import { ScheduleService } from './schedule/schedule.service.js';
@@ -86,6 +87,8 @@ export interface Services {
   sessions: SessionService;
   users: UserService;
   auth: AuthService;
+  /** Staff two-factor sign-in (TOTP and recovery codes). */
+  twoFactor: TwoFactorService;
   accountMail: AccountMailService;
   hasher: PasswordHasher;
   /** Encryption at rest: call `keys.initialise()` (after migrating) before anything encrypts or decrypts. */
@@ -123,7 +126,8 @@ export function createServices(deps: ServiceDeps): Services {
   const sessions = new SessionService({ db, bus, clock });
   const throttle = new LoginThrottle(redis, config.redis?.keyPrefix);
   const users = new UserService({ db, dialect, bus, clock, logger, hasher, sessions, audit, settings });
-  const auth = new AuthService({ db, bus, clock, hasher, sessions, audit, throttle });
+  const twoFactor = new TwoFactorService({ db, bus, clock, keys, hasher, sessions, audit, throttle, settings });
+  const auth = new AuthService({ db, bus, clock, hasher, sessions, audit, throttle, twoFactor });
   const accountMail = new AccountMailService({ db, bus, clock, logger, mailer, hasher, sessions, audit, settings });
   const writer = new MessageWriter({ appender: createAppender(deps), bus, logger, lanes: writerLanes(config) });
   const messageLimiter = createLimiter(
@@ -194,6 +198,10 @@ export function createServices(deps: ServiceDeps): Services {
       ? conversations.eraseCustomer(uow, user.id)
       : conversations.removeAgentEverywhere(uow, user),
   );
+  // A staff member's TOTP secret has a data key of its own: it goes with the account.
+  users.hooks.userDeleting.push(async (uow, user) => {
+    if (user.role !== 'customer') await twoFactor.remove(uow, user.id);
+  });
   const desk = new DeskService({ db, clock, conversations });
   const canned = new CannedReplyService({ db, clock, audit });
   const topics = new TopicService({ db, clock, audit });
@@ -216,6 +224,7 @@ export function createServices(deps: ServiceDeps): Services {
     sessions,
     users,
     auth,
+    twoFactor,
     accountMail,
     hasher,
     keys,

@@ -20,6 +20,14 @@ export const ERROR_CATALOGUE = {
   forbidden: { status: 403, message: 'You are not allowed to do that.' },
   csrf_failed: { status: 403, message: 'The request came from another site and was refused.' },
   self_action_refused: { status: 403, message: 'You cannot do that to your own account.' },
+  two_factor_code_invalid: {
+    status: 401,
+    message: 'That code is not right, has expired, or was already used.',
+  },
+  two_factor_enrolment_required: {
+    status: 403,
+    message: 'Admins must set up two-factor sign-in before anything else.',
+  },
   sign_in_required: { status: 403, message: 'This conversation belongs to an account: sign in to continue it.' },
   // 404 / 405 / 409
   not_found: { status: 404, message: 'Not found.' },
@@ -34,6 +42,12 @@ export const ERROR_CATALOGUE = {
   last_admin: { status: 409, message: 'The last active admin cannot be removed or deactivated.' },
   mail_not_configured: { status: 409, message: 'E-mail is not set up on this server; please ask an administrator.' },
   attachment_in_use: { status: 409, message: 'This file is already attached to another message.' },
+  two_factor_already_enabled: { status: 409, message: 'Two-factor sign-in is already on; turn it off first.' },
+  two_factor_not_enabled: { status: 409, message: 'Two-factor sign-in is not on for this account.' },
+  contact_is_customer: {
+    status: 409,
+    message: 'This visitor signed in as a customer: export or erase the customer account instead.',
+  },
   override_exists: { status: 409, message: 'That date already has an override; change or delete it instead.' },
   // 413 / 415 / 429
   payload_too_large: { status: 413, message: 'The request body is too large.' },

@@ -13,6 +13,7 @@ import * as desk from './2026-11-23T0600-desk.js';
 import * as offlineContinuity from './2026-11-25T0000-offline-continuity.js';
 import * as appendFunction from './2026-12-07T0000-append-function.js';
 import * as outbox from './2026-12-07T0100-outbox.js';
+import * as staffTwoFactor from './2026-12-07T0600-staff-two-factor.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-23T0000-foundation': foundation,
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-25T0000-offline-continuity': offlineContinuity,
   '2026-12-07T0000-append-function': appendFunction,
   '2026-12-07T0100-outbox': outbox,
+  '2026-12-07T0600-staff-two-factor': staffTwoFactor,
 };

@@ -18,6 +18,8 @@ import { publicAuthRoutes } from './public-auth.routes.js';
 import { settingsRoutes } from './settings.routes.js';
 import { staffAuthRoutes } from './staff-auth.routes.js';
 import { statusRoutes } from './status.routes.js';
+import { customerSessionRoutes, staffSessionRoutes } from './account-sessions.routes.js';
+import { twoFactorRoutes } from './two-factor.routes.js';
 
 /** Which listener a route belongs to when STAFF_PORT splits the product over two ports. */
 export type Side = 'public' | 'staff';
@@ -52,4 +54,7 @@ export const routeModules: readonly RouteModule[] = [
   continuityRoutes,
   attachmentRoutes,
   staffAttachmentRoutes,
+  customerSessionRoutes,
+  staffSessionRoutes,
+  twoFactorRoutes,
 ];

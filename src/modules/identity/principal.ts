@@ -27,6 +27,8 @@ export interface StaffPrincipal {
   username: string;
   displayName: string;
   jobTitle: string;
+  /** Whether this staff member signs in with a second factor (TOTP). */
+  twoFactor: boolean;
 }
 
 export type PublicPrincipal = VisitorPrincipal | CustomerPrincipal;
