@@ -42,6 +42,9 @@ import { AttachmentService } from './attachments/attachment.service.js';
 import type { AttachmentStorage } from './attachments/attachment.storage.js';
 import { LocalDiskStorage } from './attachments/local-disk.storage.js';
 import { join } from 'node:path';
+import { DataExportService } from './privacy/data-export.service.js';
+import { ErasureService } from './privacy/erasure.service.js';
+import { PrivacyService } from './privacy/privacy.service.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -113,6 +116,8 @@ export interface Services {
   /** Call `storage.initialise()` at start; the janitor sweeps unsent uploads and orphaned files. */
   storage: AttachmentStorage;
   attachments: AttachmentService;
+  /** GDPR: a contact's data summary, export (zip) and erasure. */
+  privacy: PrivacyService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -217,7 +222,15 @@ export function createServices(deps: ServiceDeps): Services {
     audit,
     agentTitle: () => settings.get('branding.agentTitle'),
   });
+  const privacy = new PrivacyService({
+    db,
+    hasher,
+    throttle,
+    exporter: new DataExportService({ db, clock, logger, conversations, attachments, storage, keys, audit }),
+    erasure: new ErasureService({ db, bus, audit, users, conversations }),
+  });
   return {
+    privacy,
     settings,
     audit,
     mailer,

@@ -20,6 +20,7 @@ import { staffAuthRoutes } from './staff-auth.routes.js';
 import { statusRoutes } from './status.routes.js';
 import { customerSessionRoutes, staffSessionRoutes } from './account-sessions.routes.js';
 import { twoFactorRoutes } from './two-factor.routes.js';
+import { adminPrivacyRoutes, customerPrivacyRoutes } from './privacy.routes.js';
 
 /** Which listener a route belongs to when STAFF_PORT splits the product over two ports. */
 export type Side = 'public' | 'staff';
@@ -57,4 +58,6 @@ export const routeModules: readonly RouteModule[] = [
   customerSessionRoutes,
   staffSessionRoutes,
   twoFactorRoutes,
+  adminPrivacyRoutes,
+  customerPrivacyRoutes,
 ];
