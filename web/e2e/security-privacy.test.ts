@@ -120,7 +120,10 @@ describe.skipIf(!chromiumAvailable())('two-factor sign-in, sessions and personal
     await expect.poll(() => devices.count()).toBe(2);
     expect(await devices.filter({ hasText: 'This device' }).count()).toBe(1);
     await screenshot(laptop.page, 'staff-sessions');
-    await devices.filter({ hasNotText: 'This device' }).getByRole('button', { name: /Sign out/ }).click();
+    await devices
+      .filter({ hasNotText: 'This device' })
+      .getByRole('button', { name: /Sign out/ })
+      .click();
     await expect.poll(() => devices.count()).toBe(1);
     // The other browser is signed out at once: its next page is the sign-in.
     await phone.page.goto(`${t.url}/staff/account`);
@@ -184,9 +187,9 @@ describe.skipIf(!chromiumAvailable())('two-factor sign-in, sessions and personal
     await screenshot(page, 'admin-contact-erase');
     await page.getByRole('dialog').getByRole('button', { name: 'Erase for good' }).click();
     await expect.poll(() => page.getByText(/Erased 1 conversation and 0 files/).count()).toBe(1);
-    expect((await t.client().post('/api/customers/login', { login: customer.username, password: PASSWORD })).status).toBe(
-      401,
-    );
+    expect(
+      (await t.client().post('/api/customers/login', { login: customer.username, password: PASSWORD })).status,
+    ).toBe(401);
 
     // The visitor: from its conversation in the message logs.
     await page.goto(`${t.url}/staff/admin/logs`);
@@ -218,7 +221,10 @@ describe.skipIf(!chromiumAvailable())('two-factor sign-in, sessions and personal
     const devices = page.getByRole('list', { name: 'Signed-in devices' }).locator('li');
     // This browser and the API client that registered.
     await expect.poll(() => devices.count()).toBe(2);
-    await devices.filter({ hasNotText: 'This device' }).getByRole('button', { name: /Sign out/ }).click();
+    await devices
+      .filter({ hasNotText: 'This device' })
+      .getByRole('button', { name: /Sign out/ })
+      .click();
     await expect.poll(() => devices.count()).toBe(1);
     expect((await customer.client.get('/api/session')).body.me).toBeNull();
 

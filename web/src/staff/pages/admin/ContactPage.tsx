@@ -103,26 +103,26 @@ export function ContactPage(props: { kind: string; id: string }) {
               What we hold
             </h2>
             <dl className="row mb-0">
-              <dt className="col-6">E-mail</dt>
-              <dd className="col-6 text-break">{data.email ?? '—'}</dd>
-              <dt className="col-6">First seen</dt>
-              <dd className="col-6">{day(data.createdAt)}</dd>
+              <dt className="col-12">E-mail</dt>
+              <dd className="col-12 text-break">{data.email ?? '—'}</dd>
+              <dt className="col-7">First seen</dt>
+              <dd className="col-5">{day(data.createdAt)}</dd>
               {data.isActive !== null && (
                 <>
-                  <dt className="col-6">Account</dt>
-                  <dd className="col-6">{data.isActive ? 'active' : 'deactivated'}</dd>
+                  <dt className="col-7">Account</dt>
+                  <dd className="col-5">{data.isActive ? 'active' : 'deactivated'}</dd>
                 </>
               )}
-              <dt className="col-6">Conversations</dt>
-              <dd className="col-6">{data.counts.conversations}</dd>
-              <dt className="col-6">Files</dt>
-              <dd className="col-6">{data.counts.files}</dd>
-              <dt className="col-6">Sessions</dt>
-              <dd className="col-6">{data.counts.sessions}</dd>
+              <dt className="col-7">Conversations</dt>
+              <dd className="col-5">{data.counts.conversations}</dd>
+              <dt className="col-7">Files</dt>
+              <dd className="col-5">{data.counts.files}</dd>
+              <dt className="col-7">Sessions</dt>
+              <dd className="col-5">{data.counts.sessions}</dd>
               {data.kind === 'customer' && (
                 <>
-                  <dt className="col-6">Earlier visitor identities</dt>
-                  <dd className="col-6">{data.counts.linkedVisitors}</dd>
+                  <dt className="col-7">Earlier visitor identities</dt>
+                  <dd className="col-5">{data.counts.linkedVisitors}</dd>
                 </>
               )}
             </dl>
