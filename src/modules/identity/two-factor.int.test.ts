@@ -160,6 +160,30 @@ describeEachDialect('staff two-factor sign-in', (dialect) => {
     expect(other.status).toBe(200);
   });
 
+  it('is for staff only: customers, visitors and strangers are refused every two-factor and session route', async () => {
+    const customer = await registerCustomer(t);
+    const visitor = t.client();
+    await visitor.post('/api/visitor/session', {});
+    for (const [method, path] of [
+      ['GET', '/api/staff/two-factor'],
+      ['POST', '/api/staff/two-factor/setup'],
+      ['POST', '/api/staff/two-factor/enable'],
+      ['POST', '/api/staff/two-factor/disable'],
+      ['POST', '/api/staff/two-factor/recovery-codes'],
+      ['GET', '/api/staff/sessions'],
+    ] as const) {
+      // Strict bodies: each route gets the field it takes.
+      const fit = path.endsWith('enable')
+        ? { code: '123456' }
+        : path.endsWith('disable') || path.endsWith('recovery-codes')
+          ? { password: PASSWORD }
+          : undefined;
+      expect((await customer.client.request(method, path, fit)).status, `${method} ${path} as a customer`).toBe(403);
+      expect((await visitor.request(method, path, fit)).status, `${method} ${path} as a visitor`).toBe(403);
+      expect((await t.staffClient().request(method, path, fit)).status, `${method} ${path} anonymously`).toBe(401);
+    }
+  });
+
   it('throttles code guesses like passwords', async () => {
     const agent = await createStaff(t, 'agent');
     await enrol(await staffClient(t, agent));

@@ -168,6 +168,10 @@ describeEachDialect('personal data: export and erasure', (dialect) => {
     expect(json(theirs.files, 'account.json').id).toBe(other.id);
     expect(Object.keys(theirs.files).some((f) => f.includes(c.conversationId))).toBe(false);
     const path = `/api/admin/contacts/customer/${c.id}/export`;
+    const summary = `/api/admin/contacts/customer/${c.id}`;
+    expect((await agent.get(summary)).status).toBe(403);
+    expect((await other.client.get(summary)).status).toBe(403);
+    expect((await t.staffClient().get(summary)).status).toBe(401);
     expect((await other.client.get(path)).status).toBe(403);
     expect((await agent.get(path)).status).toBe(403);
     expect((await t.staffClient().get(path)).status).toBe(401);
