@@ -109,11 +109,11 @@ export class DataExportService {
     const archive = new ZipArchive({ zlib: { level: 6 } });
     archive.on('warning', (err) => this.deps.logger.warn({ err: { message: err.message } }, 'export archive warning'));
     void this.write(archive, contact, new Date(now)).catch((err: unknown) => {
-      // The response has started: the only honest signal left is to cut it (the client sees a broken download).
-      this.deps.logger.error(
-        { err: { message: (err as Error).message }, contactKind: contact.kind, contactId: contact.id },
-        'data export failed',
-      );
+      const context = { err: { message: (err as Error).message }, contactKind: contact.kind, contactId: contact.id };
+      // A download the reader abandoned is not a fault; anything else is, and the only honest signal left once
+      // the response has started is to cut it (the client sees a broken download, never a truncated "success").
+      if (archive.destroyed) this.deps.logger.info(context, 'data export abandoned by the reader');
+      else this.deps.logger.error(context, 'data export failed');
       archive.destroy(err as Error);
     });
     const day = new Date(now).toISOString().slice(0, 10);
