@@ -5,6 +5,7 @@ import { ManualClock } from '../../core/clock.js';
 import { describeEachDialect } from '../../../test/harness/dialects.js';
 import { createStaff, PASSWORD, registerCustomer, staffClient } from '../../../test/harness/factories.js';
 import type { HttpClient } from '../../../test/harness/http-client.js';
+import { runCli } from '../../../test/harness/run-cli.js';
 import { startTestApp, type TestApp } from '../../../test/harness/test-app.js';
 
 /** The code an authenticator app shows for `secret` at `at` (otpauth, the same library as the server). */
@@ -255,6 +256,29 @@ describeEachDialect('staff two-factor sign-in', (dialect) => {
     // Their sessions ended; they sign in with the password alone until they enrol again.
     expect((await agentClient.get('/api/staff/session')).body.me).toBeNull();
     expect((await passwordStep(agent.username)).r.body.me.id).toBe(agent.user.id);
+  });
+
+  it('the command line turns it off for someone no admin can help (reset-two-factor)', async () => {
+    const agent = await createStaff(t, 'agent');
+    const client = await staffClient(t, agent);
+    await enrol(client);
+    const env = { DATABASE_URL: t.database.url, DATA_DIR: t.database.dataDir };
+    const r = await runCli(['reset-two-factor', agent.username], env);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Two-factor sign-in is off for/);
+    expect((await passwordStep(agent.username)).r.body.me.id).toBe(agent.user.id);
+    const again = await runCli(['reset-two-factor', agent.username], env);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/not on/);
+    expect((await runCli(['reset-two-factor', `nobody-${agent.username}`], env)).code).toBe(1);
+    const audit = await t.ctx.services.audit.list({
+      action: 'user.two_factor_reset',
+      targetId: agent.user.id,
+      limit: 1,
+      offset: 0,
+    });
+    expect(audit.entries[0]?.actor.name).toBe('command line');
   });
 
   describe('required for admins by the setting', () => {
