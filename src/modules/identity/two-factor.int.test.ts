@@ -258,6 +258,23 @@ describeEachDialect('staff two-factor sign-in', (dialect) => {
     expect((await passwordStep(agent.username)).r.body.me.id).toBe(agent.user.id);
   });
 
+  it('a deleted staff member’s secret goes with the account (its key shredded)', async () => {
+    const admin = await staffClient(t, await createStaff(t, 'admin'));
+    const agent = await createStaff(t, 'agent');
+    await enrol(await staffClient(t, agent));
+    const keyOf = () =>
+      t.ctx.db
+        .selectFrom('conversationKeys')
+        .select('conversationId')
+        .where('conversationId', '=', `totp:${agent.user.id}`)
+        .executeTakeFirst();
+    expect(await keyOf()).toBeDefined();
+    expect((await admin.delete(`/api/admin/users/${agent.user.id}`)).status).toBe(200);
+    expect(await keyOf()).toBeUndefined();
+    const rows = await t.ctx.db.selectFrom('staffTwoFactor').selectAll().where('userId', '=', agent.user.id).execute();
+    expect(rows).toEqual([]);
+  });
+
   it('the command line turns it off for someone no admin can help (reset-two-factor)', async () => {
     const agent = await createStaff(t, 'agent');
     const client = await staffClient(t, agent);
