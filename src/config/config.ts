@@ -63,6 +63,7 @@ export interface Config {
     messagesPer10Seconds: number;
     /** Upload requests (each up to the files of one message) per client IP and minute. */
     uploadsPerMinute: number;
+    exportsPerHour: number;
   };
   /** Outgoing mail; undefined when SMTP_URL is not set (password reset then says "ask an admin"). */
   mail: { smtpUrl: string; from: string } | undefined;
@@ -91,7 +92,13 @@ export interface Config {
 }
 
 /** Variables that seed database-backed settings instead of configuring the process directly. */
-const SETTING_SEED_KEYS = ['SERVICE_NAME', 'AGENT_TITLE', 'STAFF_EMAIL_DOMAINS', 'RETENTION_DAYS'] as const;
+const SETTING_SEED_KEYS = [
+  'SERVICE_NAME',
+  'AGENT_TITLE',
+  'STAFF_EMAIL_DOMAINS',
+  'RETENTION_DAYS',
+  'ADMIN_TWO_FACTOR_REQUIRED',
+] as const;
 
 const wholeNumber = (name: string, min: number, max: number) =>
   z
@@ -197,6 +204,9 @@ const envSchema = z.object({
   AGENT_TITLE: optionalNonEmpty,
   STAFF_EMAIL_DOMAINS: optionalNonEmpty,
   RETENTION_DAYS: optionalNonEmpty,
+  ADMIN_TWO_FACTOR_REQUIRED: z
+    .enum(['true', 'false'], { error: 'ADMIN_TWO_FACTOR_REQUIRED must be true or false' })
+    .optional(),
   PASSWORD_HASH_MEMORY_KIB: wholeNumber('PASSWORD_HASH_MEMORY_KIB', 1024, 1_048_576).default(19_456),
   PASSWORD_HASH_TIME_COST: wholeNumber('PASSWORD_HASH_TIME_COST', 1, 20).default(2),
   SMTP_URL: optionalNonEmpty,
@@ -218,6 +228,7 @@ const envSchema = z.object({
   LIMIT_CONVERSATIONS_PER_IP_PER_HOUR: wholeNumber('LIMIT_CONVERSATIONS_PER_IP_PER_HOUR', 1, 1_000_000).default(20),
   LIMIT_MESSAGES_PER_10_SECONDS: wholeNumber('LIMIT_MESSAGES_PER_10_SECONDS', 1, 1_000_000).default(20),
   LIMIT_UPLOADS_PER_MINUTE: wholeNumber('LIMIT_UPLOADS_PER_MINUTE', 1, 1_000_000).default(60),
+  LIMIT_EXPORTS_PER_HOUR: wholeNumber('LIMIT_EXPORTS_PER_HOUR', 1, 1_000_000).default(20),
   ENCRYPTION_KEYS: optionalNonEmpty.transform((value, ctx): KeyRing | undefined => {
     if (value === undefined) return undefined;
     const parsed = parseKeyRing(value);
@@ -386,6 +397,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       conversationsPerIpPerHour: e.LIMIT_CONVERSATIONS_PER_IP_PER_HOUR,
       messagesPer10Seconds: e.LIMIT_MESSAGES_PER_10_SECONDS,
       uploadsPerMinute: e.LIMIT_UPLOADS_PER_MINUTE,
+      exportsPerHour: e.LIMIT_EXPORTS_PER_HOUR,
     },
     passwordHashing: { memoryKib: e.PASSWORD_HASH_MEMORY_KIB, timeCost: e.PASSWORD_HASH_TIME_COST },
     offlineMail: {

@@ -479,6 +479,26 @@ export interface CsatRatingsTable {
   closedAt: number | null;
 }
 
+/** A staff member's TOTP enrolment (migration 2026-12-07T0600); the secret is sealed under key `totp:<userId>`. */
+export interface StaffTwoFactorTable {
+  userId: string;
+  /** AES-256-GCM record of the base32 secret. */
+  secret: Buffer;
+  /** Null while enrolment waits for a first code. */
+  enabledAt: number | null;
+  /** The highest 30-second step accepted: a code is never accepted twice. */
+  lastStep: number;
+  createdAt: number;
+}
+
+/** A single-use recovery code, stored as its SHA-256. */
+export interface StaffRecoveryCodesTable {
+  userId: string;
+  codeHash: string;
+  createdAt: number;
+  usedAt: number | null;
+}
+
 export interface Database {
   settings: SettingsTable;
   locks: LocksTable;
@@ -515,6 +535,8 @@ export interface Database {
   labels: LabelsTable;
   conversationLabels: ConversationLabelsTable;
   csatRatings: CsatRatingsTable;
+  staffTwoFactor: StaffTwoFactorTable;
+  staffRecoveryCodes: StaffRecoveryCodesTable;
 }
 
 export type { Generated };

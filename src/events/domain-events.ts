@@ -125,7 +125,10 @@ export type SessionRevocationReason =
   | 'deleted'
   | 'signed_in_elsewhere'
   /** An admin removed the widget site whose signed-in contact this session was. */
-  | 'widget_site_removed';
+  | 'widget_site_removed'
+  | 'signed_out_remotely'
+  | 'two_factor_changed'
+  | 'erased';
 
 export type DomainEventType = keyof DomainEventMap;
 

@@ -10,5 +10,6 @@ export function httpRateLimits(config: Config) {
     passwordReset: { max: l.passwordResetsPerIpPerHour, timeWindow: 3_600_000 },
     conversation: { max: l.conversationsPerIpPerHour, timeWindow: 3_600_000 },
     upload: { max: l.uploadsPerMinute, timeWindow: 60_000 },
+    dataExport: { max: l.exportsPerHour, timeWindow: 3_600_000 },
   };
 }

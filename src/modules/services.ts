@@ -15,6 +15,7 @@ import { LoginThrottle } from './identity/login-throttle.js';
 import { PasswordHasher } from './identity/password-hasher.js';
 import { SessionService } from './identity/session.service.js';
 import { UserService } from './identity/user.service.js';
+import { TwoFactorService } from './identity/two-factor.service.js';
 import { Mailer } from './mail/mailer.js';
 import { KeyService } from './keys/key.service.js';
 import { ScheduleService } from './schedule/schedule.service.js';
@@ -54,6 +55,9 @@ import { SnoozeService } from './snooze/snooze.service.js';
 import { CsatService } from './csat/csat.service.js';
 import { SearchService } from './search/search.service.js';
 import { ReportService } from './reports/report.service.js';
+import { DataExportService } from './privacy/data-export.service.js';
+import { ErasureService } from './privacy/erasure.service.js';
+import { PrivacyService } from './privacy/privacy.service.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -99,6 +103,8 @@ export interface Services {
   sessions: SessionService;
   users: UserService;
   auth: AuthService;
+  /** Staff two-factor sign-in (TOTP and recovery codes). */
+  twoFactor: TwoFactorService;
   accountMail: AccountMailService;
   hasher: PasswordHasher;
   /** Encryption at rest: call `keys.initialise()` (after migrating) before anything encrypts or decrypts. */
@@ -142,6 +148,8 @@ export interface Services {
   csat: CsatService;
   search: SearchService;
   reports: ReportService;
+  /** GDPR: a contact's data summary, export (zip) and erasure. */
+  privacy: PrivacyService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -155,7 +163,8 @@ export function createServices(deps: ServiceDeps): Services {
   const sessions = new SessionService({ db, bus, clock });
   const throttle = new LoginThrottle(redis, config.redis?.keyPrefix);
   const users = new UserService({ db, dialect, bus, clock, logger, hasher, sessions, audit, settings });
-  const auth = new AuthService({ db, bus, clock, hasher, sessions, audit, throttle });
+  const twoFactor = new TwoFactorService({ db, bus, clock, keys, hasher, sessions, audit, throttle, settings });
+  const auth = new AuthService({ db, bus, clock, hasher, sessions, audit, throttle, twoFactor });
   const accountMail = new AccountMailService({ db, bus, clock, logger, mailer, hasher, sessions, audit, settings });
   const writer = new MessageWriter({ appender: createAppender(deps), bus, logger, lanes: writerLanes(config) });
   const messageLimiter = createLimiter(
@@ -257,6 +266,10 @@ export function createServices(deps: ServiceDeps): Services {
     user.role === 'customer' ? contacts.eraseContact(uow, `customer:${user.id}`) : Promise.resolve(),
   );
   const desk = new DeskService({ db, bus, clock, conversations, teamsOf: (ids) => teamsOfConversations(db, ids) });
+  // A staff member's TOTP secret has a data key of its own: it goes with the account.
+  users.hooks.userDeleting.push(async (uow, user) => {
+    if (user.role !== 'customer') await twoFactor.remove(uow, user.id);
+  });
   const canned = new CannedReplyService({ db, clock, audit });
   const topics = new TopicService({ db, clock, audit });
   const overview = new OverviewService({
@@ -295,7 +308,15 @@ export function createServices(deps: ServiceDeps): Services {
     now: () => clock.now(),
   });
   const reports = new ReportService({ db, timezone: config.supportTimezone });
+  const privacy = new PrivacyService({
+    db,
+    hasher,
+    throttle,
+    exporter: new DataExportService({ db, clock, logger, conversations, attachments, storage, keys, audit }),
+    erasure: new ErasureService({ db, bus, audit, users, conversations }),
+  });
   return {
+    privacy,
     widget,
     labels,
     snooze,
@@ -308,6 +329,7 @@ export function createServices(deps: ServiceDeps): Services {
     sessions,
     users,
     auth,
+    twoFactor,
     accountMail,
     hasher,
     keys,

@@ -11,7 +11,10 @@ export interface SocketData {
   principal: Principal;
 }
 
-function handshakeError(code: 'unauthenticated' | 'forbidden', message: string): Error {
+function handshakeError(
+  code: 'unauthenticated' | 'forbidden' | 'two_factor_enrolment_required',
+  message: string,
+): Error {
   return Object.assign(new Error(message), { data: { error: { code, message } } });
 }
 
@@ -45,6 +48,10 @@ export function authenticateNamespace(ctx: AppContext, nsp: Namespace, side: Sid
         const fits = p && (side === 'staff' ? p.kind === 'staff' : p.kind !== 'staff');
         if (!p || !fits) {
           next(handshakeError('unauthenticated', 'Your session has ended. Please sign in again.'));
+          return;
+        }
+        if (p.kind === 'staff' && ctx.services.twoFactor.mustEnrol(p)) {
+          next(handshakeError('two_factor_enrolment_required', 'Set up two-factor sign-in first.'));
           return;
         }
         (socket.data as SocketData).principal = p;

@@ -31,6 +31,14 @@ export const ERROR_CATALOGUE = {
     status: 403,
     message: 'API tokens cannot be used on this endpoint; it needs a signed-in session.',
   },
+  two_factor_code_invalid: {
+    status: 401,
+    message: 'That code is not right, has expired, or was already used.',
+  },
+  two_factor_enrolment_required: {
+    status: 403,
+    message: 'Admins must set up two-factor sign-in before anything else.',
+  },
   sign_in_required: { status: 403, message: 'This conversation belongs to an account: sign in to continue it.' },
   // 404 / 405 / 409
   not_found: { status: 404, message: 'Not found.' },
@@ -52,6 +60,12 @@ export const ERROR_CATALOGUE = {
   webhook_target_refused: {
     status: 400,
     message: 'This address is not a public one; allow private network targets for this endpoint to use it.',
+  },
+  two_factor_already_enabled: { status: 409, message: 'Two-factor sign-in is already on; turn it off first.' },
+  two_factor_not_enabled: { status: 409, message: 'Two-factor sign-in is not on for this account.' },
+  contact_is_customer: {
+    status: 409,
+    message: 'This visitor signed in as a customer: export or erase the customer account instead.',
   },
   override_exists: { status: 409, message: 'That date already has an override; change or delete it instead.' },
   // The desk's tools (labels, snooze, satisfaction ratings)

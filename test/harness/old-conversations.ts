@@ -16,6 +16,7 @@ export async function adminPrincipal(t: TestApp): Promise<StaffPrincipal> {
     sessionId: 'test',
     userId: admin.user.id,
     role: 'admin',
+    twoFactor: false,
     username: admin.username,
     displayName: admin.user.displayName,
     jobTitle: admin.user.jobTitle,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Secret, TOTP } from 'otpauth';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seriousA11yViolations } from '../../test/harness/a11y.js';
@@ -21,7 +22,8 @@ describe.skipIf(!chromiumAvailable())(
     let t: TestApp;
     let browser: Browser;
     let conversationId: string;
-    let customer: { username: string };
+    let customer: { username: string; id: string };
+    let visitorId: string;
     let admin: StaffAccount;
     let adminHttp: Awaited<ReturnType<typeof staffClient>>;
     beforeAll(async () => {
@@ -36,6 +38,7 @@ describe.skipIf(!chromiumAvailable())(
       await adminHttp.put(`/api/admin/teams/${team.body.id}/members`, { userIds: [agentAccount.user.id] });
       const v = await visitorWithConversation(t, 'My upload fails with an error about file size.');
       conversationId = v.conversationId;
+      visitorId = v.visitorId;
       await agent.post(`/api/staff/conversations/${conversationId}/join`);
       await agent.post(`/api/staff/conversations/${conversationId}/messages`, {
         clientMsgId: randomUUID(),
@@ -159,6 +162,8 @@ describe.skipIf(!chromiumAvailable())(
           ['admin-api-tokens', '/staff/admin/api-tokens'],
           ['admin-webhooks', '/staff/admin/webhooks'],
           ['staff-account', '/staff/account'],
+          ['admin-contact-customer', `/staff/admin/contacts/customer/${customer.id}`],
+          ['admin-contact-visitor', `/staff/admin/contacts/visitor/${visitorId}`],
         ] as const) {
           await page.goto(`${t.url}${path}`);
           await page.waitForLoadState('networkidle');
@@ -167,6 +172,66 @@ describe.skipIf(!chromiumAvailable())(
             await expect.poll(() => page.getByRole('heading', { name: 'Busiest hours' }).count()).toBe(1);
           await check(page, name, width);
         }
+        await context.close();
+      });
+    }
+
+    for (const width of WIDTHS) {
+      it(`two-factor, session and personal-data screens at ${width}px`, async () => {
+        const context = await browser.newContext({ viewport: { width, height: 900 }, reducedMotion: 'reduce' });
+        const page = await context.newPage();
+        const agent = await createStaff(t, 'agent', { firstName: 'Tariq' });
+        const signIn = async () => {
+          await page.goto(`${t.url}/staff/signin`);
+          await page.getByLabel('E-mail or username').fill(agent.username);
+          await page.getByLabel('Password').fill(PASSWORD);
+          await page.getByRole('button', { name: 'Sign in' }).click();
+        };
+        await signIn();
+        await expect.poll(() => page.getByRole('heading', { name: 'Queue' }).count()).toBe(1);
+        await page.goto(`${t.url}/staff/account`);
+        await page.getByRole('button', { name: 'Set up two-factor sign-in' }).click();
+        const key = page.getByLabel('Set-up key');
+        await expect.poll(() => key.count()).toBe(1);
+        await check(page, 'staff-two-factor-setup', width);
+        const secret = (await key.textContent())!.replace(/\s/g, '');
+        const code = new TOTP({ secret: Secret.fromBase32(secret) }).generate();
+        await page.getByLabel('Code from the app').fill(code);
+        await page.getByRole('button', { name: 'Turn on' }).click();
+        await expect.poll(() => page.getByRole('list', { name: 'Recovery codes' }).count()).toBe(1);
+        await check(page, 'staff-recovery-codes', width);
+        await page.getByRole('button', { name: 'I have saved them' }).click();
+        await page.getByRole('button', { name: 'Turn off' }).click();
+        await check(page, 'staff-two-factor-off-dialog', width);
+        await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+        // Signed out (the menu folds away at 375 px): a fresh sign-in asks for the code.
+        await context.clearCookies();
+        await signIn();
+        await expect.poll(() => page.getByLabel('Code', { exact: true }).count()).toBe(1);
+        await check(page, 'staff-signin-code', width);
+
+        const adminPage = await context.newPage();
+        await adminPage.goto(`${t.url}/staff/signin`);
+        await adminPage.getByLabel('E-mail or username').fill(admin.username);
+        await adminPage.getByLabel('Password').fill(PASSWORD);
+        await adminPage.getByRole('button', { name: 'Sign in' }).click();
+        await expect.poll(() => adminPage.getByRole('heading', { name: 'Queue' }).count()).toBe(1);
+        await adminPage.goto(`${t.url}/staff/admin/contacts/customer/${customer.id}`);
+        await adminPage.getByRole('button', { name: 'Erase all data' }).click();
+        await check(adminPage, 'admin-contact-erase-dialog', width);
+
+        const customerPage = await (
+          await browser.newContext({ viewport: { width, height: 900 }, reducedMotion: 'reduce' })
+        ).newPage();
+        await customerPage.goto(`${t.url}/signin`);
+        await customerPage.getByLabel('E-mail or username').fill(customer.username);
+        await customerPage.getByLabel('Password').fill(PASSWORD);
+        await customerPage.getByRole('button', { name: 'Sign in' }).click();
+        await customerPage.waitForURL(`${t.url}/`);
+        await customerPage.goto(`${t.url}/account`);
+        await customerPage.getByRole('button', { name: 'Delete my account' }).click();
+        await check(customerPage, 'account-delete-dialog', width);
+        await customerPage.context().close();
         await context.close();
       });
     }

@@ -3,6 +3,7 @@ import { registerCleanupChats } from './cleanup-chats.command.js';
 import { registerCreateAdmin, registerCreateUser } from './create-user.command.js';
 import { registerInitSchedule } from './init-schedule.command.js';
 import { registerMigrate } from './migrate.command.js';
+import { registerResetTwoFactor } from './reset-two-factor.command.js';
 import { registerRotateKeys } from './rotate-keys.command.js';
 import { registerServe } from './serve.command.js';
 
@@ -14,4 +15,5 @@ export function registerCommands(program: Command): void {
   registerRotateKeys(program);
   registerInitSchedule(program);
   registerCleanupChats(program);
+  registerResetTwoFactor(program);
 }

@@ -18,6 +18,7 @@ import * as routing from './2026-12-07T0300-routing.js';
 import * as contacts from './2026-12-07T0310-contacts.js';
 import * as deskSearch from './2026-12-07T0400-desk-search.js';
 import * as integrations from './2026-12-07T0500-integrations.js';
+import * as staffTwoFactor from './2026-12-07T0600-staff-two-factor.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-23T0000-foundation': foundation,
@@ -35,4 +36,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07T0310-contacts': contacts,
   '2026-12-07T0400-desk-search': deskSearch,
   '2026-12-07T0500-integrations': integrations,
+  '2026-12-07T0600-staff-two-factor': staffTwoFactor,
 };

@@ -20,9 +20,16 @@ export async function requireStaff(
   ctx: AppContext,
   request: FastifyRequest,
   reply: FastifyReply,
+  options: { duringEnrolment?: boolean } = {},
 ): Promise<StaffPrincipal> {
   const staff = await authenticate(ctx, request, reply, 'staff');
-  if (staff?.kind === 'staff') return staff;
+  if (staff?.kind === 'staff') {
+    // An admin the policy requires to use two-factor reaches only their own account and the enrolment.
+    if (!options.duringEnrolment && ctx.services.twoFactor.mustEnrol(staff)) {
+      throw new AppError('two_factor_enrolment_required');
+    }
+    return staff;
+  }
   refuseApiToken(request);
   const other = await authenticate(ctx, request, reply, 'public');
   throw new AppError(other ? 'forbidden' : 'unauthenticated');

@@ -15,6 +15,9 @@ import { statusRoutes } from './status.routes.js';
 import { routingRoutes } from './routing.routes.js';
 import { contactRoutes } from './contacts.routes.js';
 import { adminWidgetRoutes, widgetRoutes } from './widget.routes.js';
+import { customerSessionRoutes, staffSessionRoutes } from './account-sessions.routes.js';
+import { twoFactorRoutes } from './two-factor.routes.js';
+import { adminPrivacyRoutes, customerPrivacyRoutes } from './privacy.routes.js';
 
 /** Every route file, one per resource. Order does not matter. */
 export const routeModules: readonly RouteModule[] = [
@@ -40,4 +43,9 @@ export const routeModules: readonly RouteModule[] = [
   adminWidgetRoutes,
   apiTokenRoutes,
   webhookRoutes,
+  customerSessionRoutes,
+  staffSessionRoutes,
+  twoFactorRoutes,
+  adminPrivacyRoutes,
+  customerPrivacyRoutes,
 ];

@@ -11,6 +11,7 @@ import {
   registerSchema,
   type MeResponse,
 } from '../../shared/identity.schemas.js';
+import { AppError } from '../../shared/errors.js';
 import { safeNextPath } from '../../shared/safe-redirect.js';
 import { authenticate, requestMeta } from '../auth/authenticate.js';
 import { requireCustomer } from '../auth/guards.js';
@@ -158,6 +159,8 @@ export const publicAuthRoutes: RouteModule = {
           requestMeta(request),
           publicCurrent,
         );
+        // Customers have no second factor: a password sign-in always ends with a session.
+        if (!session) throw new AppError('internal_error');
         const extra = deliverSession(ctx, reply, 'public', session, request.body.transport);
         return { me: presentMe(user), redirectTo: safeNextPath(request.query.next, '/'), ...extra };
       },

@@ -39,7 +39,13 @@ export const staffAuthRoutes: RouteModule = {
         schema: {
           tags,
           summary: 'The signed-in staff member, or null',
-          response: { 200: z.object({ me: meSchema.nullable(), passwordResetByEmail: z.boolean() }) },
+          response: {
+            200: z.object({
+              me: meSchema.nullable(),
+              passwordResetByEmail: z.boolean(),
+              twoFactorEnrolmentRequired: z.boolean(),
+            }),
+          },
         },
       },
       async (request, reply) => {
@@ -48,6 +54,8 @@ export const staffAuthRoutes: RouteModule = {
         return {
           me: me as z.infer<typeof meSchema> | null,
           passwordResetByEmail: ctx.services.accountMail.isAvailable,
+          // The app sends such an admin to the enrolment page; the API refuses them everything else.
+          twoFactorEnrolmentRequired: p?.kind === 'staff' && ctx.services.twoFactor.mustEnrol(p),
         };
       },
     );
@@ -57,15 +65,58 @@ export const staffAuthRoutes: RouteModule = {
       {
         schema: {
           tags,
-          summary: 'Sign in as an agent or admin',
+          summary:
+            'Sign in as an agent or admin; with two-factor on, the answer is a challenge for POST /api/staff/login/two-factor',
           querystring: z.object({ next: z.string().max(2000).optional() }),
           body: loginSchema.extend({ transport: z.enum(['cookie', 'bearer']).optional() }),
+          response: {
+            200: z.union([
+              z.object({ me: meSchema, token: z.string().optional(), redirectTo: z.string() }),
+              z.object({
+                twoFactorRequired: z.literal(true),
+                challenge: z.string(),
+                expiresAt: z.string(),
+                redirectTo: z.string(),
+              }),
+            ]),
+          },
+        },
+        config: { rateLimit: limits.login },
+      },
+      async (request, reply) => {
+        const result = await ctx.services.auth.login('staff', request.body, requestMeta(request));
+        const redirectTo = safeNextPath(request.query.next, '/staff');
+        if (result.challenge) {
+          return {
+            twoFactorRequired: true as const,
+            challenge: result.challenge.token,
+            expiresAt: new Date(result.challenge.expiresAt).toISOString(),
+            redirectTo,
+          };
+        }
+        const extra = deliverSession(ctx, reply, 'staff', result.session, request.body.transport);
+        return { me: presentMe(result.user) as z.infer<typeof meSchema>, redirectTo, ...extra };
+      },
+    );
+
+    app.post(
+      '/api/staff/login/two-factor',
+      {
+        schema: {
+          tags,
+          summary: 'The second step of a staff sign-in: the challenge and a 6-digit code or a recovery code',
+          querystring: z.object({ next: z.string().max(2000).optional() }),
+          body: z.strictObject({
+            challenge: z.string().min(20).max(200),
+            code: z.string().trim().min(6, 'is required').max(40),
+            transport: z.enum(['cookie', 'bearer']).optional(),
+          }),
           response: { 200: z.object({ me: meSchema, token: z.string().optional(), redirectTo: z.string() }) },
         },
         config: { rateLimit: limits.login, auth: 'public' },
       },
       async (request, reply) => {
-        const { user, session } = await ctx.services.auth.login('staff', request.body, requestMeta(request));
+        const { user, session } = await ctx.services.auth.completeTwoFactor(request.body, requestMeta(request));
         const extra = deliverSession(ctx, reply, 'staff', session, request.body.transport);
         return {
           me: presentMe(user) as z.infer<typeof meSchema>,
@@ -96,7 +147,7 @@ export const staffAuthRoutes: RouteModule = {
         },
       },
       async (request, reply) => {
-        const p = await requireStaff(ctx, request, reply);
+        const p = await requireStaff(ctx, request, reply, { duringEnrolment: true });
         const ended = await ctx.services.auth.logoutEverywhere(p, requestMeta(request));
         clearSessionCookie(reply, ctx.config, 'staff');
         return { ended };
@@ -114,7 +165,7 @@ export const staffAuthRoutes: RouteModule = {
         },
       },
       async (request, reply) => {
-        const p = await requireStaff(ctx, request, reply);
+        const p = await requireStaff(ctx, request, reply, { duringEnrolment: true });
         const issued = await ctx.services.auth.changePassword(p, request.body, requestMeta(request));
         setSessionCookie(reply, ctx.config, 'staff', issued.token, issued.expiresAt, ctx.clock.now());
         return { ok: true as const };

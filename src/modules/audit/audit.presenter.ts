@@ -55,6 +55,11 @@ const FIELD_LABELS: Record<string, string> = {
   allowPrivateNetwork: 'Private network targets',
   event: 'Event',
   eventId: 'Event id',
+  'security.adminTwoFactorRequired': 'Two-factor required for admins',
+  conversations: 'Conversations',
+  files: 'Files',
+  secondFactor: 'Second factor',
+  current: 'This device',
 };
 
 /** Details kept for machines (older entries, filters of the API), not shown as facts. */
@@ -150,6 +155,24 @@ function summaryOf(e: AuditEntry): string {
       return `Rotated the signing secret of ${who}`;
     case 'webhook.redelivered':
       return `Redelivered ${text(d.event)} to ${who}`;
+    case 'staff.two_factor_enabled':
+      return 'Turned on two-factor sign-in';
+    case 'staff.two_factor_disabled':
+      return 'Turned off two-factor sign-in';
+    case 'staff.two_factor_failed':
+      return `Entered a wrong two-factor code as ${who}`;
+    case 'staff.recovery_codes_regenerated':
+      return 'Made new two-factor recovery codes';
+    case 'staff.session_revoked':
+      return d.current ? 'Signed out this device from the session list' : 'Signed out another of their devices';
+    case 'user.two_factor_reset':
+      return `Turned off two-factor sign-in for ${who}`;
+    case 'contact.exported':
+      return `Exported the personal data of ${e.target?.type === 'visitor' ? 'the visitor' : 'the customer'} ${e.target?.name ?? 'an erased contact'}`;
+    case 'contact.erased': {
+      const plural = (n: unknown, word: string) => `${text(n)} ${word}${n === 1 ? '' : 's'}`;
+      return `Erased the personal data of a ${e.target?.type ?? 'contact'} (${plural(d.conversations, 'conversation')}, ${plural(d.files, 'file')})`;
+    }
     default:
       return e.action;
   }

@@ -8,9 +8,12 @@ import type { LoginThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { passwordProblem } from './password-policy.js';
 import type { CustomerPrincipal, Principal, PublicPrincipal, RequestMeta, StaffPrincipal } from './principal.js';
+import { hashToken, type IssuedSession, type SessionService } from './session.service.js';
 import { linkVisitorToCustomer } from './session.repository.js';
-import type { IssuedSession, SessionService } from './session.service.js';
+import { findOneTimeToken, consumeOneTimeToken, insertOneTimeToken } from './token.repository.js';
+import type { TwoFactorService } from './two-factor.service.js';
 import { findUserById, findUserByLoginKey, updateUser, type UserRow } from './user.repository.js';
+import { newToken } from '../../core/ids.js';
 
 /** Runs when an anonymous visitor becomes a customer in the same browser (its open conversation comes along). */
 export type VisitorLinkedHook = (uow: UnitOfWork, visitorId: string, customer: UserRow) => Promise<void>;
@@ -23,7 +26,17 @@ export interface AuthServiceDeps {
   sessions: SessionService;
   audit: AuditService;
   throttle: LoginThrottle;
+  twoFactor: TwoFactorService;
 }
+
+/** A password sign-in's outcome: a session, or (staff with two-factor on) a challenge for the code. */
+export type LoginResult =
+  | { user: UserRow; session: IssuedSession; challenge?: undefined }
+  | { user: UserRow; challenge: { token: string; expiresAt: number }; session?: undefined };
+
+/** The second step of a staff sign-in must follow the password within this long. */
+export const TWO_FACTOR_CHALLENGE_TTL_MS = 5 * 60_000;
+const CHALLENGE_PURPOSE = 'staff_two_factor';
 
 const loginKey = (login: string) => login.normalize('NFKC').trim().toLowerCase();
 
@@ -41,7 +54,7 @@ export class AuthService {
     credentials: { login: string; password: string },
     meta: RequestMeta,
     current?: PublicPrincipal,
-  ): Promise<{ user: UserRow; session: IssuedSession }> {
+  ): Promise<LoginResult> {
     const key = loginKey(credentials.login);
     const ip = meta.ip ?? 'unknown';
     await this.deps.throttle.assertAllowed(key, ip);
@@ -70,6 +83,23 @@ export class AuthService {
     }
     await this.deps.throttle.recordSuccess(key, ip);
 
+    if (side === 'staff' && (await this.deps.twoFactor.isEnabled(user.id))) {
+      // The password was right; the session waits for the second factor (a short-lived, single-use challenge).
+      const token = newToken(32);
+      const now = this.deps.clock.now();
+      const expiresAt = now + TWO_FACTOR_CHALLENGE_TTL_MS;
+      await insertOneTimeToken(this.deps.db, {
+        tokenHash: hashToken(token),
+        purpose: CHALLENGE_PURPOSE,
+        userId: user.id,
+        subjectId: null,
+        createdAt: now,
+        expiresAt,
+        usedAt: null,
+      });
+      return { user, challenge: { token, expiresAt } };
+    }
+
     const session = await inTransaction(this.deps.db, this.deps.bus, async (uow) => {
       await updateUser(uow.trx, user.id, { lastLoginAt: this.deps.clock.now() });
       if (side === 'staff') {
@@ -83,6 +113,35 @@ export class AuthService {
       return this.issueCustomerSession(uow, user, meta, current);
     });
     if (current && side === 'customer') await this.deps.sessions.revoke(current.sessionId, 'signed_in_elsewhere');
+    return { user, session };
+  }
+
+  /**
+   * The second step of a staff sign-in: the challenge from the password step and a TOTP or recovery code. The
+   * code is checked (throttled) before the challenge is spent, so a typo does not cost the password step; the
+   * challenge is then spent atomically with the session's creation (a replay gets token_invalid).
+   */
+  async completeTwoFactor(
+    input: { challenge: string; code: string },
+    meta: RequestMeta,
+  ): Promise<{ user: UserRow; session: IssuedSession }> {
+    const now = this.deps.clock.now();
+    const pending = await findOneTimeToken(this.deps.db, hashToken(input.challenge), CHALLENGE_PURPOSE, now);
+    const user = pending?.userId ? await findUserById(this.deps.db, pending.userId) : undefined;
+    if (!pending || !user || user.isActive !== 1 || user.role === 'customer') throw new AppError('token_invalid');
+    const method = await this.deps.twoFactor.verifySignIn(user, input.code, meta);
+    const session = await inTransaction(this.deps.db, this.deps.bus, async (uow) => {
+      if (!(await consumeOneTimeToken(uow.trx, pending.tokenHash, CHALLENGE_PURPOSE, now))) {
+        throw new AppError('token_invalid');
+      }
+      await updateUser(uow.trx, user.id, { lastLoginAt: now });
+      await this.deps.audit.record(
+        uow.trx,
+        { id: user.id, name: user.username, ip: meta.ip },
+        { action: 'staff.login', details: { secondFactor: method } },
+      );
+      return this.deps.sessions.issueForUser(uow, 'staff', user.id, null, meta);
+    });
     return { user, session };
   }
 

@@ -32,6 +32,8 @@ export interface StaffPrincipal {
   username: string;
   displayName: string;
   jobTitle: string;
+  /** Whether this staff member signs in with a second factor (TOTP). */
+  twoFactor: boolean;
 }
 
 /**

@@ -11,6 +11,8 @@ export interface SessionWithUser extends SessionRow {
   displayName: string | null;
   jobTitle: string | null;
   isActive: number | null;
+  /** When the staff member's two-factor sign-in was enabled (null: not enrolled). */
+  twoFactorEnabledAt: number | null;
 }
 
 export function insertSession(db: Q, row: SessionRow): Promise<unknown> {
@@ -33,8 +35,10 @@ export function findSessionByTokenHash(db: Q, tokenHash: string): Promise<Sessio
   return db
     .selectFrom('sessions')
     .leftJoin('users', 'users.id', 'sessions.userId')
+    .leftJoin('staffTwoFactor', 'staffTwoFactor.userId', 'sessions.userId')
     .selectAll('sessions')
     .select(['users.role', 'users.username', 'users.displayName', 'users.jobTitle', 'users.isActive'])
+    .select('staffTwoFactor.enabledAt as twoFactorEnabledAt')
     .where('sessions.tokenHash', '=', tokenHash)
     .executeTakeFirst();
 }
@@ -76,4 +80,23 @@ export async function findLiveSessionIds(db: Q, ids: string[], now: number): Pro
     .where((eb) => eb.or([eb('sessions.userId', 'is', null), eb('users.isActive', '=', 1)]))
     .execute();
   return new Set(rows.map((r) => r.id));
+}
+
+/** A person's live sessions, most recently used first (bounded: nobody has more than a page of devices). */
+export function listUserSessions(db: Q, userId: string, now: number, limit: number): Promise<SessionRow[]> {
+  return db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('userId', '=', userId)
+    .where('expiresAt', '>', now)
+    .orderBy('lastSeenAt', 'desc')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
+/** Deletes one session of `userId` (another person's id deletes nothing); true when it existed. */
+export async function deleteSessionOf(db: Q, userId: string, sessionId: string): Promise<boolean> {
+  const r = await db.deleteFrom('sessions').where('id', '=', sessionId).where('userId', '=', userId).executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
 }

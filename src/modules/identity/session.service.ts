@@ -12,12 +12,15 @@ import { deleteExpiredTokens } from './token.repository.js';
 import {
   deleteExpiredSessions,
   deleteSession,
+  deleteSessionOf,
   deleteUserSessions,
   findLiveSessionIds,
   findSessionByTokenHash,
   insertSession,
   insertVisitor,
+  listUserSessions,
   touchSession,
+  type SessionRow,
 } from './session.repository.js';
 
 const HOUR = 3_600_000;
@@ -29,6 +32,8 @@ export const SESSION_TTL_MS: Record<SessionKind, number> = {
   staff: 12 * HOUR,
 };
 const REFRESH_EVERY_MS = 5 * 60_000;
+/** A session list shows at most this many (the newest); "sign out everywhere" ends the rest. */
+export const MAX_LISTED_SESSIONS = 100;
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -147,6 +152,21 @@ export class SessionService {
     return ids.length;
   }
 
+  /** The live sessions of a signed-in person (customer or staff), most recently used first. */
+  listForUser(userId: string): Promise<SessionRow[]> {
+    return listUserSessions(this.deps.db, userId, this.deps.clock.now(), MAX_LISTED_SESSIONS);
+  }
+
+  /**
+   * Ends one of `userId`'s sessions (sign out one device) inside the caller's transaction; false when it is not
+   * theirs or already gone (the caller answers not_found either way). Its sockets close on every instance.
+   */
+  async revokeOneOf(uow: UnitOfWork, userId: string, sessionId: string): Promise<boolean> {
+    if (!(await deleteSessionOf(uow.trx, userId, sessionId))) return false;
+    uow.emit(domainEvent('sessions.revoked', { sessionIds: [sessionId], reason: 'signed_out_remotely' }));
+    return true;
+  }
+
   /** Of the given session ids, the ones still valid (used to re-validate open sockets). */
   liveSessionIds(ids: string[]): Promise<Set<string>> {
     return findLiveSessionIds(this.deps.db, ids, this.deps.clock.now());
@@ -185,6 +205,7 @@ function toPrincipal(row: Awaited<ReturnType<typeof findSessionByTokenHash>> & o
         username: row.username ?? '',
         displayName: row.displayName ?? '',
         jobTitle: row.jobTitle ?? '',
+        twoFactor: row.twoFactorEnabledAt !== null && row.twoFactorEnabledAt !== undefined,
       };
   }
 }

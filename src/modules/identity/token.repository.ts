@@ -8,6 +8,23 @@ export function insertOneTimeToken(db: Q, row: OneTimeTokensTable): Promise<unkn
   return db.insertInto('oneTimeTokens').values(row).execute();
 }
 
+/** An unused, unexpired token of this purpose (without spending it). */
+export function findOneTimeToken(
+  db: Q,
+  tokenHash: string,
+  purpose: string,
+  now: number,
+): Promise<OneTimeTokensTable | undefined> {
+  return db
+    .selectFrom('oneTimeTokens')
+    .selectAll()
+    .where('tokenHash', '=', tokenHash)
+    .where('purpose', '=', purpose)
+    .where('usedAt', 'is', null)
+    .where('expiresAt', '>', now)
+    .executeTakeFirst();
+}
+
 /**
  * Marks a token used if it exists, has this purpose, is unused and unexpired — atomically, so two concurrent
  * uses cannot both succeed. Returns the token row or undefined.

@@ -404,6 +404,23 @@ export class UserService {
     });
   }
 
+  /**
+   * Removes an account inside the caller's transaction, running the deletion hooks, without an audit entry of its
+   * own (the erasure of a contact writes one that keeps no personal data). Sessions and tokens cascade.
+   */
+  async deleteWithinErasure(uow: UnitOfWork, user: UserRow): Promise<void> {
+    await this.deps.sessions.revokeAllForUser(uow, user.id, 'erased');
+    for (const hook of this.hooks.userDeleting) await hook(uow, user);
+    await deleteUserRow(uow.trx, user.id);
+    uow.emit(domainEvent('user.changed', { userId: user.id, change: 'deleted' }));
+  }
+
+  /** Stops a customer from signing in (the first step of an erasure); ends every session at once. */
+  async lockForErasure(uow: UnitOfWork, user: UserRow): Promise<void> {
+    await updateUser(uow.trx, user.id, { isActive: 0, updatedAt: this.deps.clock.now() });
+    await this.deps.sessions.revokeAllForUser(uow, user.id, 'erased');
+  }
+
   async updateCustomerProfile(userId: string, newName: string): Promise<UserRow> {
     const { name: displayName, problems } = await this.checkName(newName, ['displayName']);
     if (problems.length > 0) throw new AppError('validation_failed', undefined, { fields: problems });

@@ -162,6 +162,13 @@ export const SETTING_DEFINITIONS = {
     default: 'form' as 'form' | 'hide' | 'next_opening',
     public: true,
   },
+  // Admins without two-factor sign-in are sent to enrolment after signing in, and refused everything else until done.
+  'security.adminTwoFactorRequired': {
+    schema: z.boolean(),
+    default: false,
+    envKey: 'ADMIN_TWO_FACTOR_REQUIRED',
+    public: false,
+  },
 } as const satisfies Record<string, SettingDefinition>;
 
 export interface SettingDefinition {

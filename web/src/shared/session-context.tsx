@@ -6,6 +6,8 @@ export interface SessionState {
   me: MeResponse | null;
   loading: boolean;
   passwordResetByEmail: boolean;
+  /** Staff side: an admin the policy requires to set up two-factor sign-in before anything else. */
+  twoFactorEnrolmentRequired: boolean;
   refresh(): Promise<void>;
 }
 
@@ -18,6 +20,7 @@ export function createSessionContext(endpoint: string) {
     me: null,
     loading: true,
     passwordResetByEmail: false,
+    twoFactorEnrolmentRequired: false,
     refresh: () => Promise.resolve(),
   });
   function Provider(props: { children: ReactNode }) {
@@ -25,11 +28,21 @@ export function createSessionContext(endpoint: string) {
       me: null,
       loading: true,
       passwordResetByEmail: false,
+      twoFactorEnrolmentRequired: false,
     });
     const refresh = useCallback(async () => {
       try {
-        const r = await api<{ me: MeResponse | null; passwordResetByEmail: boolean }>('GET', endpoint);
-        setState({ me: r.me, loading: false, passwordResetByEmail: r.passwordResetByEmail });
+        const r = await api<{
+          me: MeResponse | null;
+          passwordResetByEmail: boolean;
+          twoFactorEnrolmentRequired?: boolean;
+        }>('GET', endpoint);
+        setState({
+          me: r.me,
+          loading: false,
+          passwordResetByEmail: r.passwordResetByEmail,
+          twoFactorEnrolmentRequired: r.twoFactorEnrolmentRequired === true,
+        });
       } catch {
         setState((s) => ({ ...s, loading: false }));
       }

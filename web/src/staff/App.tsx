@@ -1,7 +1,6 @@
 import { lazy, Suspense, type ReactNode } from 'react';
 import { Link, Redirect, Route, Router, Switch, useLocation } from 'wouter';
 import { api } from '../shared/api.js';
-import { ChangePasswordForm } from '../shared/auth/PasswordForms.js';
 import { Layout } from '../shared/Layout.js';
 import { useBranding } from '../shared/use-branding.js';
 import { DeskPage } from './desk/DeskPage.js';
@@ -26,6 +25,8 @@ const ReportsPage = lazy(() =>
 import { resetStaffSocket } from './desk/staff-socket.js';
 import { StaffForgotPasswordPage, StaffResetPasswordPage, StaffSignInPage } from './pages/StaffAuthPages.js';
 import { StaffSessionProvider, useStaffSession } from './session.js';
+import { StaffAccountPage } from './pages/StaffAccountPage.js';
+import { ContactPage } from './pages/admin/ContactPage.js';
 
 function NavLink(props: { href: string; children: ReactNode }) {
   const [location] = useLocation();
@@ -103,10 +104,12 @@ function AdminTabs() {
 
 /** Everything behind sign-in: unauthenticated visitors go to the sign-in page and come back afterwards. */
 function Protected(props: { children: ReactNode; admin?: boolean }) {
-  const { me, loading } = useStaffSession();
+  const { me, loading, twoFactorEnrolmentRequired } = useStaffSession();
   const [location] = useLocation();
   if (loading) return <p role="status">Loading…</p>;
   if (me?.kind !== 'staff') return <Redirect to={`/signin?next=${encodeURIComponent('/staff' + location)}`} />;
+  // The policy requires this admin to set up two-factor first: the account page is the only place open to them.
+  if (twoFactorEnrolmentRequired && location !== '/account') return <Redirect to="/account" />;
   if (props.admin && me.role !== 'admin') {
     return (
       <div className="alert alert-warning" role="alert">
@@ -121,27 +124,6 @@ function Protected(props: { children: ReactNode; admin?: boolean }) {
     </>
   ) : (
     <>{props.children}</>
-  );
-}
-
-function AccountPage() {
-  const { me } = useStaffSession();
-  return (
-    <div className="row">
-      <div className="col-12 col-lg-6">
-        <h1 className="h3">Your account</h1>
-        <p className="text-body-secondary">
-          {me?.displayName} · {me?.username} · {me?.role}
-          {me?.jobTitle ? ` · ${me.jobTitle}` : ''}
-        </p>
-        <div className="card border-0 shadow-sm">
-          <div className="card-body">
-            <h2 className="h5">Change password</h2>
-            <ChangePasswordForm endpoint="/api/staff/password" />
-          </div>
-        </div>
-      </div>
-    </div>
   );
 }
 
@@ -167,8 +149,15 @@ export function App() {
             </Route>
             <Route path="/account">
               <Protected>
-                <AccountPage />
+                <StaffAccountPage />
               </Protected>
+            </Route>
+            <Route path="/admin/contacts/:kind/:id">
+              {(params: { kind: string; id: string }) => (
+                <Protected admin>
+                  <ContactPage kind={params.kind} id={params.id} />
+                </Protected>
+              )}
             </Route>
             <Route path="/admin/users">
               <Protected admin>

@@ -1,16 +1,19 @@
 import { useState } from 'react';
 import { useLocation } from 'wouter';
 import { api } from '../../shared/api.js';
+import { PasswordConfirmDialog } from '../../shared/account/PasswordConfirmDialog.js';
+import { SessionList } from '../../shared/account/SessionList.js';
 import { ChangePasswordForm } from '../../shared/auth/PasswordForms.js';
 import { ConfirmDialog } from '../../shared/ui/ConfirmDialog.js';
 import { Field, FormError, SubmitButton, text, useSubmit } from '../../shared/ui/forms.js';
 import { useSession } from '../session.js';
 
-/** A customer's account: name, password, and signing out here or everywhere. */
+/** A customer's account: name, password, devices (one or all signed out), and their data (download, delete). */
 export function AccountPage() {
   const { me, loading, refresh } = useSession();
   const [, navigate] = useLocation();
   const [confirming, setConfirming] = useState(false);
+  const [erasing, setErasing] = useState(false);
   const profile = useSubmit(
     (data) => api('PATCH', '/api/customers/me', { displayName: text(data, 'displayName') }),
     () => void refresh(),
@@ -65,18 +68,62 @@ export function AccountPage() {
           </div>
         </div>
       </section>
-      <section className="col-12" aria-labelledby="sessions-title">
+      <section className="col-12 col-lg-6" aria-labelledby="sessions-title">
         <div className="card border-0 shadow-sm">
-          <div className="card-body d-flex flex-wrap gap-2 align-items-center">
-            <h2 id="sessions-title" className="h5 me-auto mb-0">
-              Sessions
-            </h2>
-            <button type="button" className="btn btn-outline-danger" onClick={() => setConfirming(true)}>
-              Sign out everywhere
-            </button>
+          <div className="card-body">
+            <div className="d-flex flex-wrap gap-2 align-items-center mb-2">
+              <h2 id="sessions-title" className="h5 me-auto mb-0">
+                Sessions
+              </h2>
+              <button type="button" className="btn btn-sm btn-outline-danger" onClick={() => setConfirming(true)}>
+                Sign out everywhere
+              </button>
+            </div>
+            <SessionList
+              endpoint="/api/customers/sessions"
+              onSignedOutHere={() => void refresh().then(() => navigate('/'))}
+            />
           </div>
         </div>
       </section>
+      <section className="col-12 col-lg-6" aria-labelledby="data-title">
+        <div className="card border-0 shadow-sm">
+          <div className="card-body">
+            <h2 id="data-title" className="h5">
+              Your data
+            </h2>
+            <p className="text-body-secondary">
+              Download everything we keep about you: your account, devices, and every conversation with its messages and
+              files, as a zip of JSON files.
+            </p>
+            <div className="d-flex flex-wrap gap-2">
+              <a className="btn btn-outline-primary" href="/api/customers/me/export" download>
+                Download my data
+              </a>
+              <button type="button" className="btn btn-outline-danger" onClick={() => setErasing(true)}>
+                Delete my account
+              </button>
+            </div>
+          </div>
+        </div>
+      </section>
+      <PasswordConfirmDialog
+        open={erasing}
+        title="Delete your account and all your data?"
+        confirmLabel="Delete everything"
+        danger
+        action={(password) => api('POST', '/api/customers/me/erase', { password })}
+        onCancel={() => setErasing(false)}
+        onDone={() => {
+          setErasing(false);
+          void refresh().then(() => navigate('/'));
+        }}
+      >
+        <p>
+          Your account, your conversations with their messages and files, and your signed-in devices are deleted for
+          good. This cannot be undone: download your data first if you want a copy.
+        </p>
+      </PasswordConfirmDialog>
       <ConfirmDialog
         open={confirming}
         title="Sign out everywhere?"

@@ -3,6 +3,9 @@ import { Field, FormError, SubmitButton, text, useSubmit } from '../ui/forms.js'
 
 export interface SignInResult {
   redirectTo?: string;
+  /** Staff with two-factor on: the password was right; the code comes next, with this challenge. */
+  twoFactorRequired?: true;
+  challenge?: string;
 }
 
 /** E-mail-or-username and password; the server's one "wrong credentials" error is shown above the form. */

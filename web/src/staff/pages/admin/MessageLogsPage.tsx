@@ -1,3 +1,4 @@
+import { Link } from 'wouter';
 import { useState } from 'react';
 import type { MessageView, StaffConversationView } from '../../../../../src/shared/conversations.js';
 import { api, ApiError } from '../../../shared/api.js';
@@ -153,6 +154,19 @@ export function MessageLogsPage() {
                 label={`Messages of ${e.conversation.displayName}`}
                 attachmentUrl={staffAttachmentUrl}
               />
+              {(e.conversation.customerId ?? e.conversation.visitorId) && (
+                <div className="card-footer bg-body small">
+                  <Link
+                    href={
+                      e.conversation.customerId
+                        ? `/admin/contacts/customer/${e.conversation.customerId}`
+                        : `/admin/contacts/visitor/${e.conversation.visitorId}`
+                    }
+                  >
+                    Personal data of {e.conversation.displayName}: download or erase
+                  </Link>
+                </div>
+              )}
             </details>
           ))}
           {cursor !== null && (

@@ -39,6 +39,12 @@ const GROUPS: { title: string; fields: FieldSpec[] }[] = [
         kind: 'list',
         hint: 'Comma-separated, e.g. university.edu. Empty allows any domain.',
       },
+      {
+        key: 'security.adminTwoFactorRequired',
+        label: 'Require two-factor sign-in for admins',
+        kind: 'boolean',
+        hint: 'Admins without it are sent to set it up after signing in, and can do nothing else until they have.',
+      },
     ],
   },
   {

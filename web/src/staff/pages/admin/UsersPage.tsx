@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import { Link } from 'wouter';
 import { api, ApiError } from '../../../shared/api.js';
 import { ConfirmDialog } from '../../../shared/ui/ConfirmDialog.js';
 import { Field, FormError, SubmitButton, text, useSubmit } from '../../../shared/ui/forms.js';
@@ -24,7 +25,7 @@ type Dialog =
   | { type: 'create' }
   | { type: 'edit'; user: UserView }
   | { type: 'reset'; user: UserView }
-  | { type: 'deactivate' | 'reactivate' | 'delete'; user: UserView }
+  | { type: 'deactivate' | 'reactivate' | 'delete' | 'two-factor'; user: UserView }
   | null;
 
 const PAGE_SIZE = 25;
@@ -170,6 +171,24 @@ export function UsersPage() {
                   )}
                 </td>
                 <td className="text-end text-nowrap">
+                  {u.role === 'customer' && (
+                    <Link
+                      href={`/admin/contacts/customer/${u.id}`}
+                      className="btn btn-sm btn-outline-primary me-1"
+                      aria-label={`Personal data of ${u.username}: download or erase`}
+                    >
+                      Data
+                    </Link>
+                  )}
+                  {u.role !== 'customer' && u.id !== me?.id && (
+                    <button
+                      type="button"
+                      className="btn btn-sm btn-outline-secondary me-1"
+                      onClick={() => setDialog({ type: 'two-factor', user: u })}
+                    >
+                      Reset 2FA
+                    </button>
+                  )}
                   {u.role !== 'customer' && (
                     <button
                       type="button"
@@ -311,6 +330,30 @@ export function UsersPage() {
         }
       >
         {dialog && 'user' in dialog && <>{dialog.user.displayName} will be able to sign in again.</>}
+      </ConfirmDialog>
+      <ConfirmDialog
+        open={dialog?.type === 'two-factor'}
+        title="Turn off two-factor sign-in?"
+        confirmLabel="Turn off"
+        danger
+        busy={busy}
+        onCancel={() => setDialog(null)}
+        onConfirm={() =>
+          dialog &&
+          'user' in dialog &&
+          void act(
+            `/api/admin/users/${dialog.user.id}/two-factor/reset`,
+            'POST',
+            `Two-factor sign-in is off for ${dialog.user.username}; their sessions were ended.`,
+          )
+        }
+      >
+        {dialog && 'user' in dialog && (
+          <>
+            For someone who lost their phone and their recovery codes: <strong>{dialog.user.displayName}</strong> is
+            signed out everywhere and signs in with the password alone until they set it up again.
+          </>
+        )}
       </ConfirmDialog>
       <ConfirmDialog
         open={dialog?.type === 'delete'}
