@@ -133,14 +133,17 @@ describe('npm run bench (smoke)', () => {
 
       const throughput = result.scenarios.throughput;
       expect(throughput.error).toBeUndefined();
-      expect(throughput.runs.map((r: { target: string }) => r.target).sort()).toEqual([...targets].sort());
+      // Throughput also runs the second baseline: the Socket.IO + SQLite chat a developer would write.
+      expect(throughput.runs.map((r: { target: string }) => r.target).sort()).toEqual(
+        [...targets, 'socketio-sqlite'].sort(),
+      );
       for (const run of throughput.runs) {
         expect(run.opened).toBe(run.pairs);
         expect(run.ackedPerSecond).toBeGreaterThan(0);
         expect(finite(run.ackMs.p99)).toBe(true);
         expect(run.counts.duplicates).toBe(0);
         expect(run.counts.misdelivered).toBe(0);
-        if (run.target === 'relay') {
+        if (run.target === 'relay' || run.target === 'socketio-sqlite') {
           expect(run.kill).toBeUndefined();
           continue;
         }
@@ -153,6 +156,7 @@ describe('npm run bench (smoke)', () => {
       for (const row of throughput.summary.rows) {
         expect(finite(row.acked)).toBe(true);
         if (row.target !== 'relay') expect(finite(row.ratio)).toBe(true);
+        if (row.target !== 'relay') expect(finite(row.naiveRatio)).toBe(true);
       }
     },
   );

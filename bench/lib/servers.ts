@@ -16,7 +16,7 @@ import { freePort } from '../../test/harness/private-services.js';
 import { cpuSeconds, fileLimitsOf, rssBytes, ulimitPrefix } from './machine.js';
 
 export type Dialect = 'sqlite' | 'postgres';
-export type TargetName = 'relay' | Dialect;
+export type TargetName = 'relay' | 'socketio-sqlite' | Dialect;
 
 /**
  * Rate limits are configured, never disabled: benchmarks set these generous values (one client address opens
@@ -241,6 +241,29 @@ export async function startRelay(options: { timeoutMs?: number; port?: number } 
   await waitReady(`${url}/healthz`, child, output, options.timeoutMs ?? 30_000);
   const handle = processHandle('relay', url, child, output);
   return { ...handle, stop: (graceMs = 5_000) => stopChild(child, graceMs) };
+}
+
+export const SOCKETIO_SQLITE_SCRIPT = join(projectRoot(), 'bench', 'baselines', 'socketio-sqlite-server.ts');
+
+/** The Socket.IO + SQLite baseline (bench/baselines/), on a fresh data directory removed when it stops. */
+export async function startSocketioSqlite(options: { timeoutMs?: number } = {}): Promise<ServerProcess> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'sc-bench-socketio-'));
+  const { child, output } = spawnNode(['--import', 'tsx', SOCKETIO_SQLITE_SCRIPT], {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitReady(`${url}/healthz`, child, output, options.timeoutMs ?? 30_000);
+  const handle = processHandle('socketio-sqlite', url, child, output);
+  return {
+    ...handle,
+    async stop(graceMs = 5_000) {
+      await stopChild(child, graceMs);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Reads RSS every `everyMs` for `durationMs` and returns the samples (the last one is the settled value). */

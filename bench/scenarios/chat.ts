@@ -13,6 +13,7 @@ import {
   createProductDatabase,
   startProduct,
   startRelay,
+  startSocketioSqlite,
   type ServerProcess,
   type TargetName,
 } from '../lib/servers.js';
@@ -95,6 +96,22 @@ export const relayTarget: Target = {
       rss: relay.rss,
       cpuSeconds: relay.cpuSeconds,
       stop: () => relay.stop(),
+    };
+  },
+};
+
+/** The second baseline: the Socket.IO + SQLite chat a developer would write (throughput: never below it). */
+export const socketioSqliteTarget: Target = {
+  name: 'socketio-sqlite',
+  adapter: 'socketio-sqlite',
+  async start() {
+    const server = await startSocketioSqlite();
+    return {
+      urls: [server.url],
+      prepared: undefined,
+      rss: server.rss,
+      cpuSeconds: server.cpuSeconds,
+      stop: () => server.stop(),
     };
   },
 };

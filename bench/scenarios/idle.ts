@@ -18,6 +18,7 @@ import {
   startRelay,
   type ServerProcess,
   type TargetName,
+  type Dialect,
 } from '../lib/servers.js';
 import { median, range, round } from '../lib/stats.js';
 import { split, startWorkers, type WorkerPool } from '../lib/workers.js';
@@ -94,7 +95,7 @@ export const idleScenario: Scenario = {
 
     const pool = await startWorkers(workers);
     const runs: IdleRun[] = [];
-    const targets: TargetName[] = ['relay', ...ctx.dialects];
+    const targets: ('relay' | Dialect)[] = ['relay', ...ctx.dialects];
     try {
       for (let repeat = 0; repeat < repeats; repeat++) {
         for (const target of rotate(targets, repeat)) {
@@ -145,7 +146,7 @@ export const idleScenario: Scenario = {
 async function idleRun(
   ctx: ScenarioContext,
   pool: WorkerPool,
-  target: TargetName,
+  target: 'relay' | Dialect,
   repeat: number,
   sockets: number,
   perWorker: number[],

@@ -25,6 +25,7 @@ import {
   type ProductDatabase,
   type ServerProcess,
   type TargetName,
+  type Dialect,
 } from '../lib/servers.js';
 import { median, round } from '../lib/stats.js';
 import { split, startWorkers, type WorkerPool } from '../lib/workers.js';
@@ -176,7 +177,7 @@ export const reconnectStormScenario: Scenario = {
     const setups: StormSetup[] = [];
     // Every database, as the issue asks: setting up a client takes three server requests (session, conversation,
     // an agent's join: ~40–50 clients/s on the 2-core VM), so 10,000 clients cost a few minutes per database.
-    const targets: TargetName[] = ['relay', ...ctx.dialects];
+    const targets: ('relay' | Dialect)[] = ['relay', ...ctx.dialects];
     try {
       for (const target of targets) {
         try {

@@ -14,7 +14,7 @@ import { summariseEncoded, type LatencySummary } from '../lib/histogram.js';
 import type { TargetName } from '../lib/servers.js';
 import { median, round } from '../lib/stats.js';
 import { split, startWorkers, type WorkerPool } from '../lib/workers.js';
-import { targetsFor, type CrashVerdict, type Target } from './chat.js';
+import { socketioSqliteTarget, targetsFor, type CrashVerdict, type Target } from './chat.js';
 import { fmt, plural, rotate, type Scenario } from './types.js';
 
 export interface ThroughputRun {
@@ -56,7 +56,9 @@ export const throughputScenario: Scenario = {
       collectIds: false,
     };
     const workers = Math.max(2, cpus().length);
-    const { targets, notes } = targetsFor(ctx);
+    const { targets: base, notes } = targetsFor(ctx);
+    // The relay (the floor), then the Socket.IO + SQLite chat a developer would write (never to be slower than it).
+    const targets = [base[0]!, socketioSqliteTarget, ...base.slice(1)];
     const pool = await startWorkers(workers);
     const runs: ThroughputRun[] = [];
     try {
@@ -86,6 +88,7 @@ export const throughputScenario: Scenario = {
       }
     }
     const relay = new Map(runs.filter((r) => r.target === 'relay').map((r) => [r.repeat, r]));
+    const naive = new Map(runs.filter((r) => r.target === 'socketio-sqlite').map((r) => [r.repeat, r]));
     const rows = targets.map((t) => {
       const mine = runs.filter((r) => r.target === t.name);
       const m = (f: (r: ThroughputRun) => number) => median(mine.map(f));
@@ -96,6 +99,7 @@ export const throughputScenario: Scenario = {
         acked: round(m((r) => r.ackedPerSecond)),
         delivered: round(m((r) => r.deliveredPerSecond)),
         ratio: round(median(mine.map((r) => r.ackedPerSecond / (relay.get(r.repeat)?.ackedPerSecond ?? NaN))), 2),
+        naiveRatio: round(median(mine.map((r) => r.ackedPerSecond / (naive.get(r.repeat)?.ackedPerSecond ?? NaN))), 2),
         ackP50: m((r) => r.ackMs.p50),
         ackP99: m((r) => r.ackMs.p99),
         e2eP99: m((r) => r.e2eMs.p99),
@@ -122,18 +126,20 @@ export const throughputScenario: Scenario = {
         `${plural(repeats, 'repeat')}; then kill -9)`,
       '',
       'Acked = acknowledgements per second inside the measured window (product: committed, encrypted, ' +
-        'fanned out); × relay = median of per-repeat ratios (target ≥ 0.5×). kill -9: the server is SIGKILLed ' +
+        'fanned out); × relay = median of per-repeat ratios (target ≥ 0.5×); × Socket.IO + SQLite = the same against ' +
+        'the chat a developer would write with one durable INSERT per message (bench/baselines/; target ≥ 1×). kill -9: the server is SIGKILLed ' +
         `${params.tailMs / 2000} s into a ${params.tailMs / 1000} s tail of the same load, restarted on the same ` +
         'database, and every message acknowledged in the run is looked up: stored exactly once, or missing, or ' +
         "duplicated. Generator CPU = busiest worker, in cores. Server CPU / ack = the server process's CPU time (every " +
         "thread; not PostgreSQL's own processes) in the window per acknowledged message (target ≤ 2× the relay's); " +
         'CPU time, unlike latency, barely moves when the shared host is busy.',
       '',
-      '| target | acked | × relay | delivered | ack p50 / p99 | e2e p99 | server CPU / ack (× relay) | generator CPU | kill -9: acked / missing / duplicated | restart |',
-      '|---|---|---|---|---|---|---|---|---|---|',
+      '| target | acked | × relay | × Socket.IO + SQLite | delivered | ack p50 / p99 | e2e p99 | server CPU / ack (× relay) | generator CPU | kill -9: acked / missing / duplicated | restart |',
+      '|---|---|---|---|---|---|---|---|---|---|---|',
       ...rows.map(
         (r) =>
           `| ${r.target} | ${fmt.int(r.acked)}/s | ${r.target === 'relay' ? '1' : fmt.ratio(r.ratio)} | ` +
+          `${r.target === 'relay' ? '—' : r.target === 'socketio-sqlite' ? '1' : fmt.ratio(r.naiveRatio)} | ` +
           `${fmt.int(r.delivered)}/s | ${fmt.ms(r.ackP50)} / ${fmt.ms(r.ackP99)} | ${fmt.ms(r.e2eP99)} | ` +
           `${fmt.num(r.cpuPerAck, 1)} µs${r.target === 'relay' ? '' : ` (${fmt.ratio(r.cpuRatio)})`} | ` +
           `${fmt.num(r.generatorCpu, 2)} | ` +
