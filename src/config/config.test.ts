@@ -190,4 +190,12 @@ describe('documentation of every variable', () => {
     expect(undocumented).toEqual([]);
     expect(notInExample).toEqual([]);
   });
+
+  it('names each runtime setting in README.md', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { projectRoot } = await import('../core/paths.js');
+    const { SETTING_LIST } = await import('../modules/settings/settings.definitions.js');
+    const readme = readFileSync(join(projectRoot(), 'README.md'), 'utf8');
+    expect(SETTING_LIST.map(([key]) => key).filter((k) => !readme.includes(`\`${k}\``))).toEqual([]);
+  });
 });
