@@ -24,28 +24,38 @@ function packetBytes(packet: OutgoingPacket): number {
   return 1;
 }
 
+/** What one watched connection carries: the limit, and the bytes of packets created since the last flush. */
+interface Watched {
+  [WATCH]: { maxBytes: number; logger: Logger; queued: number; dropped: boolean };
+}
+const WATCH = Symbol('outgoing-buffer');
+
+// The listeners are shared by every connection (`this` is the connection): no closures per idle socket.
+function onFlush(this: EngineSocket & Watched): void {
+  this[WATCH].queued = 0;
+}
+
+function onPacketCreate(this: EngineSocket & Watched, packet: OutgoingPacket): void {
+  const state = this[WATCH];
+  if (state.dropped) return;
+  state.queued += packetBytes(packet);
+  const tcp = this.request.socket;
+  const buffered = state.queued + (tcp?.writableLength ?? 0);
+  if (buffered <= state.maxBytes) return;
+  state.dropped = true;
+  state.logger.warn(
+    { bufferedBytes: buffered, maxBytes: state.maxBytes, remoteAddress: this.remoteAddress },
+    'socket dropped: its reader does not keep up (outgoing buffer over SOCKET_MAX_BUFFERED_KIB)',
+  );
+  // Discard what is queued and stop accepting packets, then free the TCP socket's buffer at once (a graceful
+  // WebSocket close would wait behind the very bytes the client does not read).
+  this.close(true);
+  tcp?.destroy();
+}
+
 /** Watches one engine.io connection; call for every new connection. */
 export function limitOutgoingBuffer(socket: EngineSocket, maxBytes: number, logger: Logger): void {
-  const tcp = socket.request.socket;
-  /** Bytes of packets created since engine.io last handed its write buffer to the transport. */
-  let queued = 0;
-  let dropped = false;
-  socket.on('flush', () => {
-    queued = 0;
-  });
-  socket.on('packetCreate', (packet: OutgoingPacket) => {
-    if (dropped) return;
-    queued += packetBytes(packet);
-    const buffered = queued + (tcp?.writableLength ?? 0);
-    if (buffered <= maxBytes) return;
-    dropped = true;
-    logger.warn(
-      { bufferedBytes: buffered, maxBytes, remoteAddress: socket.remoteAddress },
-      'socket dropped: its reader does not keep up (outgoing buffer over SOCKET_MAX_BUFFERED_KIB)',
-    );
-    // Discard what is queued and stop accepting packets, then free the TCP socket's buffer at once (a graceful
-    // WebSocket close would wait behind the very bytes the client does not read).
-    socket.close(true);
-    tcp?.destroy();
-  });
+  (socket as EngineSocket & Watched)[WATCH] = { maxBytes, logger, queued: 0, dropped: false };
+  socket.on('flush', onFlush);
+  socket.on('packetCreate', onPacketCreate);
 }

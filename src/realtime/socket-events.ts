@@ -29,30 +29,31 @@ function parse<T>(schema: ZodType<T>, payload: unknown): T {
 }
 
 export function bindHandlers<P>(ctx: AppContext, socket: Socket, principal: P, table: HandlerTable<P>): void {
-  for (const [event, handler] of Object.entries(table)) {
-    socket.on(event, (payload: unknown, ack?: unknown) => {
-      const reply: Ack = typeof ack === 'function' ? (ack as Ack) : () => undefined;
-      Promise.resolve()
-        .then(() => handler.handle(parse(handler.schema, payload), socket, principal))
-        .then(
-          (result) => reply({ ok: true, ...result }),
-          (err: unknown) => {
-            const appError = toAppError(err, ctx.logger, { event, socket: socket.id });
-            if (appError.code === 'rate_limited') socket.emit('app:error', { event, ...appError.toBody().error });
-            reply(appError.toBody());
-            if (appError.code === 'rate_limited') countRefusal(ctx, socket, event);
-          },
-        );
-    });
-  }
-  socket.onAny((event: string) => {
+  // One listener per socket for every event (socket.io hands `onAny` the event's arguments, the ack function last):
+  // a listener per event and socket cost memory on each of thousands of idle sockets.
+  socket.onAny((event: string, ...args: unknown[]) => {
     if (!Object.hasOwn(table, event)) {
       socket.emit('app:error', {
         event,
         code: 'unknown_event',
         message: `Unknown event "${String(event).slice(0, 64)}"`,
       });
+      return;
     }
+    const handler = table[event]!;
+    const last = args.length > 1 ? args[args.length - 1] : undefined;
+    const reply: Ack = typeof last === 'function' ? (last as Ack) : () => undefined;
+    Promise.resolve()
+      .then(() => handler.handle(parse(handler.schema, args[0]), socket, principal))
+      .then(
+        (result) => reply({ ok: true, ...result }),
+        (err: unknown) => {
+          const appError = toAppError(err, ctx.logger, { event, socket: socket.id });
+          if (appError.code === 'rate_limited') socket.emit('app:error', { event, ...appError.toBody().error });
+          reply(appError.toBody());
+          if (appError.code === 'rate_limited') countRefusal(ctx, socket, event);
+        },
+      );
   });
 }
 
