@@ -29,7 +29,10 @@ const STAGES: [stage: string, pattern: RegExp][] = [
     'database: SQLite statements (native, incl. commit fsync)',
     /sqlite-driver\.js executeQuery|better-sqlite3\S* (run|all|get|exec)$/,
   ],
-  ['sqlite writer (worker thread messaging)', /db\/sqlite\/(writer|sqlite-dialect)|db\/sqlite-(writer|worker)|worker_threads|MessagePort/],
+  [
+    'sqlite writer (worker thread messaging)',
+    /db\/sqlite\/(writer|sqlite-dialect)|db\/sqlite-(writer|worker)|worker_threads|MessagePort/,
+  ],
   ['database: better-sqlite3', /better-sqlite3/],
   ['database: pg driver', /node_modules\/(pg|pg-protocol|pg-pool|pg-types)\//],
   ['database: kysely query building', /node_modules\/kysely\//],
