@@ -1,6 +1,6 @@
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Clock } from '../../core/clock.js';
-import { newId } from '../../core/ids.js';
+import { newId, newTimeOrderedId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
 import { consumeOrThrow } from '../../core/rate-limiter.js';
 import { isUniqueViolation, type Db, type Dialect } from '../../db/database.js';
@@ -417,7 +417,7 @@ export class ConversationService {
       closedByName: null,
       ownerReadSeq: 1,
     };
-    const messageId = newId();
+    const messageId = newTimeOrderedId();
     let row: MessageRow;
     try {
       [row] = (await inTransaction(this.deps.db, this.deps.bus, async (uow) => {
@@ -530,7 +530,7 @@ export class ConversationService {
       'You are sending messages too fast; please slow down.',
     );
 
-    const messageId = newId();
+    const messageId = newTimeOrderedId();
     let body: Buffer;
     try {
       body = await this.deps.keys.encryptFor(conversationId, input.text, messageAad(conversationId, messageId));
@@ -607,7 +607,7 @@ export class ConversationService {
   // Lifecycle (each change and its system line commit together)
 
   private async systemLine(conversationId: string, text: string): Promise<NewMessage> {
-    const id = newId();
+    const id = newTimeOrderedId();
     return {
       id,
       conversationId,
