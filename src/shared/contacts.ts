@@ -17,10 +17,12 @@ export interface ContactView {
   /** A customer's e-mail address was confirmed through a link sent to it. Visitors: false. */
   emailVerified: boolean;
   /**
-   * Vouched for by the site that embeds the chat (a signed identity from the planned widget). Nothing sets it yet:
-   * false until the widget lands, so screens and clients already have the field.
+   * Vouched for by a site that embeds the chat: the host signed this visitor's identity (docs/widget.md). Name and
+   * e-mail are then the ones the host signed. Customers and other visitors: false.
    */
   identityVerified: boolean;
+  /** The name of the widget site that vouched for it, when `identityVerified`. */
+  verifiedBy: string | null;
   /** The earliest of the account's (or visitor session's) creation and its first conversation. */
   firstSeen: string;
   conversations: number;

@@ -19,6 +19,7 @@ const contactView = z.object({
   email: z.string().nullable(),
   emailVerified: z.boolean(),
   identityVerified: z.boolean(),
+  verifiedBy: z.string().nullable(),
   firstSeen: z.string(),
   conversations: z.number(),
 });

@@ -24,6 +24,7 @@ import type { StaffPrincipal } from '../identity/principal.js';
 import { DecryptionError } from '../keys/record-cipher.js';
 import type { KeyService } from '../keys/key.service.js';
 import { findRouting, findTeam } from '../routing/routing.repository.js';
+import { findVerifiedContact } from '../widget/widget.repository.js';
 import {
   contactConversations,
   contactStats,
@@ -143,20 +144,28 @@ export class ContactService {
         email: user.email,
         emailVerified: user.emailVerifiedAt !== null,
         identityVerified: false,
+        verifiedBy: null,
         firstSeen: new Date(created).toISOString(),
         conversations: stats.count,
       };
     }
     const visitor = await findVisitor(db, ref.id);
     if (!visitor) throw new AppError('not_found');
-    const name = conversation?.displayName ?? (await contactConversations(db, ref, 1))[0]?.displayName ?? 'Visitor';
+    // A widget contact: the host site signed who this is (docs/widget.md); what it signed is what agents see.
+    const verified = await findVerifiedContact(db, ref.id);
+    const name =
+      verified?.name ??
+      conversation?.displayName ??
+      (await contactConversations(db, ref, 1))[0]?.displayName ??
+      'Visitor';
     return {
       key,
       kind: 'visitor',
       name,
-      email: conversation?.email ?? (await latestEmail(db, ref)),
+      email: verified?.email ?? conversation?.email ?? (await latestEmail(db, ref)),
       emailVerified: false,
-      identityVerified: false,
+      identityVerified: verified !== undefined,
+      verifiedBy: verified?.site ?? null,
       firstSeen: new Date(Math.min(visitor.createdAt, stats.first ?? visitor.createdAt)).toISOString(),
       conversations: stats.count,
     };

@@ -60,6 +60,7 @@ describeEachDialect('contact panel', (dialect) => {
         email: 'paula@example.org',
         emailVerified: false,
         identityVerified: false,
+        verifiedBy: null,
         conversations: 2,
       },
       origin: {

@@ -166,6 +166,18 @@ describeEachDialect('embeddable widget: sites, configuration, frame, identity', 
     });
     const fakeView = await agent.get(`/api/staff/conversations/${fake.body.conversation.id}`);
     expect(fakeView.body.verifiedContact).toBeNull();
+    // The contact panel says the same: who vouched, and the signed name and e-mail; the look-alike is not verified.
+    const realPanel = await agent.get(`/api/staff/conversations/${real}/contact`);
+    expect(realPanel.status).toBe(200);
+    expect(realPanel.body.contact).toMatchObject({
+      kind: 'visitor',
+      identityVerified: true,
+      verifiedBy: 'Shop',
+      name: 'Sam Shopper',
+      email: 'sam@shop.example',
+    });
+    const fakePanel = await agent.get(`/api/staff/conversations/${fake.body.conversation.id}/contact`);
+    expect(fakePanel.body.contact).toMatchObject({ identityVerified: false, verifiedBy: null });
     // Visitors never see it (it is staff-only).
     expect((await verified.get(`/api/conversations/${real}`)).body).not.toHaveProperty('verifiedContact');
   });

@@ -235,8 +235,14 @@ export function ContactPanel(props: { conversationId: string; visible: boolean; 
               {contact.emailVerified ? 'E-mail verified' : 'E-mail not verified'}
             </span>
           )}
-          {contact.kind === 'visitor' && <span className="badge text-bg-light border me-1">Not verified</span>}
-          {contact.identityVerified && <span className="badge text-bg-success">Identity verified</span>}
+          {contact.kind === 'visitor' && !contact.identityVerified && (
+            <span className="badge text-bg-light border me-1">Not verified</span>
+          )}
+          {contact.identityVerified && (
+            <span className="badge text-bg-success">
+              Identity verified{contact.verifiedBy ? ` by ${contact.verifiedBy}` : ''}
+            </span>
+          )}
         </div>
         <dl className="sc-facts small mb-0">
           <dt>E-mail</dt>
