@@ -1,4 +1,6 @@
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type * as IORedis from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Config } from '../config/config.js';
 import type { Logger } from './logger.js';
 
@@ -8,6 +10,8 @@ import type { Logger } from './logger.js';
  */
 export function createRedisClient(config: Config, logger: Logger, name: string): Redis | undefined {
   if (!config.redis) return undefined;
+  // Loaded when Redis is configured: a single instance never pays for ioredis at start.
+  const { Redis } = createRequire(import.meta.url)('ioredis') as typeof IORedis;
   const client = new Redis(config.redis.url, {
     connectionName: `sc-${name}`,
     enableOfflineQueue: false,

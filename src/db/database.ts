@@ -5,7 +5,8 @@
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import { CamelCasePlugin, Kysely, PostgresDialect, sql } from 'kysely';
 import type { DatabaseConfig } from '../config/config.js';
 import type { Logger } from '../core/logger.js';
@@ -32,13 +33,18 @@ export class DatabaseStartError extends Error {
   override name = 'DatabaseStartError';
 }
 
+/** Loaded when a PostgreSQL database is opened: an SQLite server never pays for pg at start. */
+const load = createRequire(import.meta.url);
+
 /** pg returns int8 (bigint, count) and numeric (sum) as strings; every value we store fits a double. */
-const pgTypes = {
-  getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === pg.types.builtins.INT8 || oid === pg.types.builtins.NUMERIC) return (v: string) => Number(v);
-    return pg.types.getTypeParser(oid, format);
-  },
-} as unknown as pg.CustomTypesConfig;
+function pgTypes(types: typeof pg.types): pg.CustomTypesConfig {
+  return {
+    getTypeParser(oid: number, format?: 'text' | 'binary') {
+      if (oid === types.builtins.INT8 || oid === types.builtins.NUMERIC) return (v: string) => Number(v);
+      return types.getTypeParser(oid, format);
+    },
+  } as unknown as pg.CustomTypesConfig;
+}
 
 export function createDb(config: DatabaseConfig, logger: Logger): DatabaseHandle {
   return config.kind === 'sqlite' ? createSqlite(config, logger) : createPostgres(config, logger);
@@ -89,12 +95,13 @@ function createSqlite(config: Extract<DatabaseConfig, { kind: 'sqlite' }>, logge
 }
 
 function createPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }>, logger: Logger): DatabaseHandle {
-  const pool = new pg.Pool({
+  const { Pool, types } = load('pg') as typeof pg;
+  const pool = new Pool({
     connectionString: config.url,
     max: config.poolSize,
     connectionTimeoutMillis: 3_000,
     idleTimeoutMillis: 30_000,
-    types: pgTypes,
+    types: pgTypes(types),
   });
   // An idle client losing its connection (database restart, network cut) must not crash the process.
   pool.on('error', (err) => logger.warn({ err: { message: err.message } }, 'postgres idle client error'));

@@ -1,4 +1,6 @@
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type * as IORedis from 'ioredis';
+import type { Redis } from 'ioredis';
 import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { DomainEvent, DomainEventMap, DomainEventType } from './domain-events.js';
@@ -40,6 +42,8 @@ export class RedisBus implements EventBus {
       retryStrategy: (times: number) => Math.min(100 * times, 2_000),
       lazyConnect: false,
     };
+    // Loaded when Redis is configured: a single instance never pays for ioredis at start.
+    const { Redis } = createRequire(import.meta.url)('ioredis') as typeof IORedis;
     this.pub = new Redis(url, { ...options, connectionName: 'sc-pub' });
     this.sub = new Redis(url, { ...options, enableOfflineQueue: true, connectionName: 'sc-sub' });
     for (const [name, client] of [

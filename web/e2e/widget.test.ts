@@ -235,6 +235,28 @@ describe.skipIf(!chromiumAvailable())('the embeddable widget on another origin, 
     await expect.poll(() => frame.getByText('Signed in as').count()).toBe(1);
     expect(await frame.getByLabel('Your name').inputValue()).toBe('Jane Doe');
     expect(await frame.getByLabel(/Your e-mail address/).inputValue()).toBe('jane@shop.example');
+    await frame.getByLabel('Your question').fill('Where is my order 1042?');
+    await frame.getByRole('button', { name: 'Start chat' }).click();
+    await expect.poll(() => frame.getByText('Waiting for an agent').count()).toBeGreaterThan(0);
+
+    // An agent joins from the desk: the contact panel says the shop vouched for Jane.
+    const staff = await createStaff(t, 'agent', { firstName: 'Dana', lastName: 'Desk' });
+    const deskCtx = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+    const deskPage = await deskCtx.newPage();
+    const deskErrors = watchPageErrors(deskPage);
+    await deskPage.goto(`${t.url}/staff/signin`);
+    await deskPage.getByLabel('E-mail or username').fill(staff.username);
+    await deskPage.getByLabel('Password').fill(PASSWORD);
+    await deskPage.getByRole('button', { name: 'Sign in' }).click();
+    await deskPage.getByRole('button', { name: 'Join Jane Doe' }).click();
+    const panel = deskPage.getByRole('complementary', { name: 'Contact: Jane Doe' });
+    await expect.poll(() => panel.getByText('Identity verified by Shop').count()).toBe(1);
+    expect(await panel.getByText('Not verified').count()).toBe(0);
+    expect(await panel.getByText('jane@shop.example').count()).toBe(1);
+    await screenshot(deskPage, 'widget-verified-contact-panel');
+    expect(deskErrors).toEqual([]);
+    await deskCtx.close();
+
     // reset(): signed out, anonymous again.
     await p.evaluate('SupportCentral.reset()');
     await expect.poll(() => frame.getByText('Signed in as').count()).toBe(0);

@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
-import QRCode from 'qrcode';
 import type { Clock } from '../../core/clock.js';
 import type { Db } from '../../db/database.js';
 import { inTransaction, type UnitOfWork } from '../../db/transaction.js';
@@ -138,6 +137,8 @@ export class TwoFactorService {
       });
     });
     const uri = this.totp(secret, p.username).toString();
+    // Loaded on the first enrolment, not at start.
+    const { default: QRCode } = await import('qrcode');
     const svg = await QRCode.toString(uri, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
     return { secret, uri, qrCode: `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}` };
   }

@@ -1,4 +1,4 @@
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Logger } from '../../core/logger.js';
 
 export interface MailMessage {
@@ -9,27 +9,31 @@ export interface MailMessage {
 
 /** Outgoing e-mail over SMTP (nodemailer). Without SMTP_URL, `isConfigured` is false and sending refuses. */
 export class Mailer {
-  private readonly transport: Transporter | undefined;
+  /** Created with the first message (nodemailer is loaded then, not at start). */
+  private transport: Promise<Transporter> | undefined;
 
   constructor(
     private readonly config: { smtpUrl: string; from: string } | undefined,
     private readonly logger: Logger,
-  ) {
-    this.transport = config ? nodemailer.createTransport(config.smtpUrl) : undefined;
-  }
+  ) {}
 
   get isConfigured(): boolean {
-    return this.transport !== undefined;
+    return this.config !== undefined;
   }
 
   /** Sends one plain-text message; logs the outcome without the body. */
   async send(message: MailMessage): Promise<void> {
-    if (!this.transport || !this.config) throw new Error('SMTP is not configured');
-    const info = (await this.transport.sendMail({ from: this.config.from, ...message })) as { messageId?: string };
+    const config = this.config;
+    if (!config) throw new Error('SMTP is not configured');
+    this.transport ??= import('nodemailer').then(({ default: nodemailer }) =>
+      nodemailer.createTransport(config.smtpUrl),
+    );
+    const transport = await this.transport;
+    const info = (await transport.sendMail({ from: config.from, ...message })) as { messageId?: string };
     this.logger.info({ messageId: info.messageId, subject: message.subject }, 'mail sent');
   }
 
   close(): void {
-    this.transport?.close();
+    void this.transport?.then((t) => t.close()).catch(() => undefined);
   }
 }

