@@ -7,6 +7,8 @@ import type { Socket } from 'socket.io';
 import type { ZodType } from 'zod';
 import { toAppError } from '../core/app-errors.js';
 import type { AppContext } from '../core/context.js';
+import type { PublicPrincipal, StaffPrincipal } from '../modules/identity/principal.js';
+import { readSchema } from '../shared/desk.js';
 import { AppError } from '../shared/errors.js';
 import { zodFieldProblems } from '../shared/validation.js';
 import { countRefusal } from './flood-guard.js';
@@ -74,4 +76,25 @@ export class TypingGate {
     await announce(); // a refusal (no permission) throws before the interval starts
     this.last.set(conversationId, now);
   }
+}
+
+/** The typing gate of one socket (made on its first typing frame, gone with the socket). */
+const typingGates = new WeakMap<Socket, TypingGate>();
+export function typingGateOf(socket: Socket): TypingGate {
+  let gate = typingGates.get(socket);
+  if (!gate) typingGates.set(socket, (gate = new TypingGate()));
+  return gate;
+}
+
+/** `conversation:read`, the same on both sides: the reader's read position, with the permission of sending. */
+export function readStateHandler<P extends PublicPrincipal | StaffPrincipal>(
+  ctx: AppContext,
+): EventHandler<P, { conversationId: string; seq: number }> {
+  return {
+    schema: readSchema,
+    async handle(req, _socket, principal) {
+      const r = await ctx.services.desk.markRead(principal, req.conversationId, req.seq);
+      return { ownerReadSeq: r.ownerReadSeq, agentsReadSeq: r.agentsReadSeq };
+    },
+  };
 }

@@ -3,18 +3,17 @@ import type { Namespace } from 'socket.io';
 import type { AppContext } from '../core/context.js';
 import type { StaffPrincipal } from '../modules/identity/principal.js';
 import { staffSocketSendSchema, syncRequestSchema } from '../shared/conversations.js';
-import { readSchema, staffTypingSchema } from '../shared/desk.js';
+import { staffTypingSchema } from '../shared/desk.js';
 import { emitQueue } from './queue-push.js';
 import { ALL_STAFF, staffRoom } from './rooms.js';
 import type { SendOrigins } from './send-origins.js';
-import { bindHandlers, TypingGate, type HandlerTable } from './socket-events.js';
+import { bindHandlers, readStateHandler, typingGateOf, type HandlerTable } from './socket-events.js';
 import type { SocketData } from './socket-auth.js';
 
 const conversationOnly = syncRequestSchema.pick({ conversationId: true });
 
 function staffHandlers(ctx: AppContext, origins: SendOrigins): HandlerTable<StaffPrincipal> {
   const svc = ctx.services.conversations;
-  const gates = new WeakMap<object, TypingGate>();
   return {
     'conversation:subscribe': {
       schema: conversationOnly,
@@ -65,21 +64,13 @@ function staffHandlers(ctx: AppContext, origins: SendOrigins): HandlerTable<Staf
     typing: {
       schema: staffTypingSchema,
       async handle(req, socket, principal) {
-        let gate = gates.get(socket);
-        if (!gate) gates.set(socket, (gate = new TypingGate()));
-        await gate.pass(req.conversationId, req.isTyping, () =>
+        await typingGateOf(socket).pass(req.conversationId, req.isTyping, () =>
           ctx.services.desk.typing(principal, req.conversationId, { isTyping: req.isTyping, note: req.note }),
         );
         return {};
       },
     },
-    'conversation:read': {
-      schema: readSchema,
-      async handle(req, _socket, principal) {
-        const r = await ctx.services.desk.markRead(principal, req.conversationId, req.seq);
-        return { ownerReadSeq: r.ownerReadSeq, agentsReadSeq: r.agentsReadSeq };
-      },
-    },
+    'conversation:read': readStateHandler(ctx),
   };
 }
 

@@ -3,17 +3,16 @@ import type { Namespace } from 'socket.io';
 import type { AppContext } from '../core/context.js';
 import type { PublicPrincipal } from '../modules/identity/principal.js';
 import { socketSendSchema, syncRequestSchema } from '../shared/conversations.js';
-import { readSchema, typingSchema } from '../shared/desk.js';
+import { typingSchema } from '../shared/desk.js';
 import { publicRoom } from './rooms.js';
 import type { SendOrigins } from './send-origins.js';
-import { bindHandlers, TypingGate, type HandlerTable } from './socket-events.js';
+import { bindHandlers, readStateHandler, typingGateOf, type HandlerTable } from './socket-events.js';
 import type { SocketData } from './socket-auth.js';
 
 const conversationOnly = syncRequestSchema.pick({ conversationId: true });
 
 function visitorHandlers(ctx: AppContext, origins: SendOrigins): HandlerTable<PublicPrincipal> {
   const svc = ctx.services.conversations;
-  const gates = new WeakMap<object, TypingGate>();
   return {
     'conversation:sync': {
       schema: syncRequestSchema,
@@ -34,21 +33,13 @@ function visitorHandlers(ctx: AppContext, origins: SendOrigins): HandlerTable<Pu
     typing: {
       schema: typingSchema,
       async handle(req, socket, principal) {
-        let gate = gates.get(socket);
-        if (!gate) gates.set(socket, (gate = new TypingGate()));
-        await gate.pass(req.conversationId, req.isTyping, () =>
+        await typingGateOf(socket).pass(req.conversationId, req.isTyping, () =>
           ctx.services.desk.typing(principal, req.conversationId, { isTyping: req.isTyping }),
         );
         return {};
       },
     },
-    'conversation:read': {
-      schema: readSchema,
-      async handle(req, _socket, principal) {
-        const r = await ctx.services.desk.markRead(principal, req.conversationId, req.seq);
-        return { ownerReadSeq: r.ownerReadSeq, agentsReadSeq: r.agentsReadSeq };
-      },
-    },
+    'conversation:read': readStateHandler(ctx),
   };
 }
 
