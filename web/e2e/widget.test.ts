@@ -253,6 +253,8 @@ describe.skipIf(!chromiumAvailable())('the embeddable widget on another origin, 
     await expect.poll(() => panel.getByText('Identity verified by Shop').count()).toBe(1);
     expect(await panel.getByText('Not verified').count()).toBe(0);
     expect(await panel.getByText('jane@shop.example').count()).toBe(1);
+    // Where it started: the shop's page the chat was opened on (the loader hands it to the frame).
+    expect(await panel.getByText(`${shop.origin}/hostile`).count()).toBe(1);
     await screenshot(deskPage, 'widget-verified-contact-panel');
     expect(deskErrors).toEqual([]);
     await deskCtx.close();

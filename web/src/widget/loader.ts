@@ -33,7 +33,9 @@ function boot(): void {
     return;
   }
   const base = new URL(script.src, location.href).origin;
-  const frameUrl = `${base}/widget/frame?site=${encodeURIComponent(site)}`;
+  // The host page the chat was opened on, for the agents' contact panel ("started on"); without its fragment.
+  const hostPage = location.href.split('#')[0]!.slice(0, 2048);
+  const frameUrl = `${base}/widget/frame?site=${encodeURIComponent(site)}&page=${encodeURIComponent(hostPage)}`;
   const flagKey = `sc-widget:${site}:active`;
   // Only for browsers that deny the frame its own storage (see the frame's session.ts).
   const sessionKey = `sc-widget:${site}:session`;

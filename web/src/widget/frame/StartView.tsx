@@ -11,6 +11,12 @@ import { Field, FormError } from '../../shared/ui/forms.js';
 import { startFiles } from '../../public/conversation/start-files.js';
 import { withSession } from './session.js';
 
+/** The host page the loader opened the chat on (`page` of the frame's address), when it is an http(s) address. */
+function hostPage(): { pageUrl?: string } {
+  const page = new URLSearchParams(location.search).get('page');
+  return page && /^https?:\/\/\S+$/i.test(page) && page.length <= 2048 ? { pageUrl: page } : {};
+}
+
 /**
  * The widget's start form: the greeting, then name, e-mail, topic, question and files — the landing page's form in
  * a narrow frame. While nobody can answer and the admin chose the offline form, it becomes "leave us a message"
@@ -63,6 +69,7 @@ export function StartView(props: {
           ...(email.trim() ? { email: email.trim() } : {}),
           text,
           clientMsgId: crypto.randomUUID(),
+          ...hostPage(),
         }),
       );
       drafts.save('widget-start', '');
