@@ -62,6 +62,12 @@ describe.skipIf(!chromiumAvailable())('agent desk in Chromium (two browser conte
     await expect.poll(() => bubble(visitor, 'which course is it?').count()).toBe(1);
     expect(await visitor.getByText('Alex Helper (Course Assistant)').count()).toBeGreaterThan(0);
 
+    // The server drops the desk's socket (as the flood guard does): the desk reconnects by itself.
+    const staffSockets = t.app.realtime.io.of('/staff').sockets;
+    const dropped = new Set(staffSockets.keys());
+    for (const s of staffSockets.values()) s.disconnect();
+    await expect.poll(() => [...staffSockets.keys()].some((id) => !dropped.has(id))).toBe(true);
+
     // Visitor → agent, live.
     await visitor.getByLabel('Message').fill('CSCI 1100, the final project.');
     await visitor.getByLabel('Message').press('Control+Enter');
