@@ -54,6 +54,8 @@ export class PgAppender implements BatchAppender {
 
 /** Text messages: one call of `sc_append_messages` (exported for the tests that hold both paths to one result). */
 export async function appendInOneRoundTrip(db: Db, items: AppendItem[]): Promise<AppendBatchResult> {
+  // The real time of the send (createdAt comes from the app's clock, which tests may pin): effects record it.
+  const sentAt = Date.now();
   const batch = items.map(({ message: m }, i) => ({
     i,
     id: m.id,
@@ -67,8 +69,7 @@ export async function appendInOneRoundTrip(db: Db, items: AppendItem[]): Promise
     b: m.body.toString('base64'),
     ts: m.createdAt,
     fx: (items[i]!.effects ?? []).map((e) => ({ t: e.topic, e: e.onlyWithEmail === true })),
-    // The real time of the send (createdAt comes from the app's clock, which tests may pin): effects record it.
-    rt: Date.now(),
+    rt: sentAt,
   }));
   const { rows } = await sql<FunctionRow>`select * from sc_append_messages(${JSON.stringify(batch)}::jsonb)`.execute(
     db,
@@ -158,13 +159,14 @@ export function appendStatementByStatement(db: Db, items: AppendItem[]): Promise
     }
     await insertMessages(trx, plan.inserts);
     const at = new Map(items.map((it) => [it.message.id, it.message.createdAt]));
+    const committedAt = Date.now();
     await insertOutbox(
       trx,
       plan.effects.map((e) => ({
         ...outboxRow(
           {
             topic: e.topic,
-            payload: { messageId: e.messageId, conversationId: e.conversationId, at: Date.now() },
+            payload: { messageId: e.messageId, conversationId: e.conversationId, at: committedAt },
             key: `${e.topic}:${e.messageId}`,
           },
           at.get(e.messageId)!,

@@ -126,9 +126,10 @@ function appendBatch(db: ProcedureDb, items: AppendItem[]): SqliteAppendOutput {
   let enqueued = 0;
   // `at`: the real time of the commit (a message's createdAt comes from the app's clock, which tests may pin).
   const committedAt = Date.now();
+  const createdAt = new Map(items.map((it) => [it.message.id, it.message.createdAt]));
   for (const e of plan.effects) {
     const payload = JSON.stringify({ messageId: e.messageId, conversationId: e.conversationId, at: committedAt });
-    const at = items.find((it) => it.message.id === e.messageId)!.message.createdAt;
+    const at = createdAt.get(e.messageId)!;
     enqueued += db.run(OUTBOX, [randomUUID(), e.topic, payload, `${e.topic}:${e.messageId}`, at, at]).changes;
   }
   return {
