@@ -135,15 +135,18 @@ describeEachDialect('webhooks: signed deliveries to a real receiver, retries, SS
       });
       await agent.post(`/api/staff/conversations/${id}/close`);
 
+      // Five deliveries through the outbox and the jobs runner: on a loaded CI machine they took over 5 s once.
       await expect
-        .poll(() =>
-          receiver.received
-            .map((r) => r.json.type)
-            .sort()
-            .join(),
+        .poll(
+          () =>
+            receiver.received
+              .map((r) => r.json.type)
+              .sort()
+              .join(),
+          { timeout: 15_000 },
         )
         .toBe('conversation.assigned,conversation.closed,conversation.created,message.created,message.created');
-      await expect.poll(() => notesReceiver.received.length).toBe(3);
+      await expect.poll(() => notesReceiver.received.length, { timeout: 15_000 }).toBe(3);
       const types = receiver.received.map((r) => r.json.type).sort();
       expect(types).toEqual([
         'conversation.assigned',
